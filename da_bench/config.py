@@ -1,0 +1,191 @@
+"""Typed run configuration: YAML files, ``key=value`` overrides, validation with did-you-mean errors."""
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from da_bench.registry import closest_first
+
+
+class ConfigError(ValueError):
+    """A bad configuration value; the message is one sentence naming the key and the fix."""
+
+
+@dataclass
+class RunConfig:
+    """Everything that defines one run. Fields not in ``NON_IDENTITY_KEYS`` make up the run id."""
+
+    method: str = "source_only"
+    source: str | list[str] = "mnist5k"
+    target: str | None = "mnistm_like"
+    mode: str = "uda"  # uda | dg (target never seen) | multitask (no target)
+    backbone: str = "dann_digits"
+    backbone_args: dict[str, Any] = field(default_factory=dict)
+    pretrained: str | None = None
+    freeze_backbone: bool = False
+    init_checkpoint: str | None = None
+    bottleneck_dim: int = 0
+    head_hidden: list[int] = field(default_factory=lambda: [100, 100])
+    tasks: dict[str, dict[str, Any]] = field(default_factory=dict)
+    losses: dict[str, dict[str, Any]] = field(default_factory=dict)
+    seed: int = 0
+    steps: int = 1000
+    eval_every: int = 250
+    batch_size: int = 64
+    optimizer: str = "sgd"
+    lr: float = 0.01
+    momentum: float = 0.9
+    nesterov: bool = False
+    weight_decay: float = 0.0
+    lr_anneal: bool = True
+    lr_alpha: float = 10.0
+    lr_beta: float = 0.75
+    backbone_lr_mult: float = 1.0
+    precision: str = "32"
+    k_shot: int = 0
+    class_balanced: bool = False
+    val_fraction: float = 0.1
+    target_test_fraction: float = 0.5
+    image_size: int | None = None
+    validator_samples: int = 1000
+    data_root: str | None = None
+    num_workers: int = 2
+    loggers: list[str] = field(default_factory=lambda: ["csv"])
+    threads: int | None = None
+    device: str = "auto"
+
+
+NON_IDENTITY_KEYS = {"data_root", "num_workers", "loggers", "threads", "device"}
+CHOICES = {
+    "mode": ["uda", "dg", "multitask"],
+    "optimizer": ["sgd", "adam"],
+    "precision": ["32", "16-mixed", "bf16-mixed"],
+    "device": ["auto", "cpu", "cuda"],
+}
+POSITIVE = {"steps", "eval_every", "batch_size", "lr", "validator_samples"}
+FRACTIONS = {"val_fraction", "target_test_fraction"}
+FIELDS = {f.name: f for f in dataclasses.fields(RunConfig)}
+
+
+def _type_ok(value: Any, annotation: Any) -> bool:
+    hint = typing.get_type_hints(RunConfig)[annotation] if isinstance(annotation, str) else annotation
+    origin = typing.get_origin(hint)
+    if origin in (typing.Union, types.UnionType):
+        return any(_type_ok(value, arg) for arg in typing.get_args(hint))
+    if hint is type(None):
+        return value is None
+    if hint is float:
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if hint is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if hint is Any:
+        return True
+    base = origin or hint
+    return isinstance(value, base)
+
+
+def unknown_key_message(key: str, valid: list[str]) -> str:
+    ranked = closest_first(key, valid)
+    return f"Unknown config key '{key}'. Did you mean '{ranked[0]}'? Valid keys: {', '.join(sorted(valid))}."
+
+
+def validate(cfg: RunConfig) -> RunConfig:
+    """Check types, choices and ranges; raise :class:`ConfigError` with one clear sentence."""
+    for name in FIELDS:
+        value = getattr(cfg, name)
+        if not _type_ok(value, name):
+            raise ConfigError(f"Config key '{name}' must be of type {typing.get_type_hints(RunConfig)[name]}, got {value!r}.")
+    for name, choices in CHOICES.items():
+        value = getattr(cfg, name)
+        if value not in choices:
+            ranked = closest_first(str(value), choices)
+            raise ConfigError(f"Config key '{name}' has invalid value {value!r}. Did you mean '{ranked[0]}'? Valid choices: {', '.join(choices)}.")
+    for name in POSITIVE:
+        if getattr(cfg, name) <= 0:
+            raise ConfigError(f"Config key '{name}' must be positive, got {getattr(cfg, name)!r}.")
+    for name in FRACTIONS:
+        if not 0.0 < getattr(cfg, name) < 1.0:
+            raise ConfigError(f"Config key '{name}' must lie strictly between 0 and 1, got {getattr(cfg, name)!r}.")
+    if cfg.steps % cfg.eval_every:
+        raise ConfigError(f"Config key 'steps' ({cfg.steps}) must be a multiple of 'eval_every' ({cfg.eval_every}) so that the last step is evaluated.")
+    if cfg.k_shot < 0:
+        raise ConfigError(f"Config key 'k_shot' must be 0 or more, got {cfg.k_shot}.")
+    if cfg.mode == "multitask" and cfg.target is not None:
+        raise ConfigError("Mode 'multitask' learns tasks on the source domains only; set 'target: null'.")
+    if cfg.mode != "multitask" and cfg.target is None:
+        raise ConfigError(f"Mode '{cfg.mode}' needs a 'target' domain; set one, or use 'mode: multitask'.")
+    return cfg
+
+
+def parse_value(text: str) -> Any:
+    """Parse an override value with YAML rules: ``0.1`` -> float, ``[1,2]`` -> list, ``null`` -> None."""
+    return yaml.safe_load(text)
+
+
+def set_path(data: dict[str, Any], dotted: str, value: Any) -> None:
+    """Set ``a.b.c=value`` inside nested dicts, creating levels as needed."""
+    keys = dotted.split(".")
+    node = data
+    for k in keys[:-1]:
+        node = node.setdefault(k, {})
+        if not isinstance(node, dict):
+            raise ConfigError(f"Override '{dotted}' goes through '{k}', which is not a mapping.")
+    node[keys[-1]] = value
+
+
+def parse_overrides(pairs: list[str]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for pair in pairs:
+        if "=" not in pair:
+            raise ConfigError(f"Override '{pair}' is not of the form key=value.")
+        key, text = pair.split("=", 1)
+        set_path(out, key.strip(), parse_value(text))
+    return out
+
+
+def deep_merge(base: dict[str, Any], update: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for k, v in update.items():
+        merged[k] = deep_merge(merged[k], v) if isinstance(v, dict) and isinstance(merged.get(k), dict) else v
+    return merged
+
+
+def from_dict(data: dict[str, Any]) -> RunConfig:
+    for key in data:
+        if key not in FIELDS:
+            raise ConfigError(unknown_key_message(key, list(FIELDS)))
+    values = dict(data)
+    if isinstance(values.get("precision"), int):
+        values["precision"] = str(values["precision"])
+    return validate(RunConfig(**values))
+
+
+def load_yaml(path: str | Path) -> dict[str, Any]:
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"Config file '{path}' does not exist; pass the path of a YAML file.")
+    try:
+        data = yaml.safe_load(path.read_text()) or {}
+    except yaml.YAMLError as err:
+        raise ConfigError(f"Config file '{path}' is not valid YAML ({str(err).splitlines()[0]}); fix its syntax.") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"Config file '{path}' must hold a mapping of keys to values.")
+    return data
+
+
+def to_dict(cfg: RunConfig) -> dict[str, Any]:
+    return dataclasses.asdict(cfg)
+
+
+def run_id(cfg: RunConfig) -> str:
+    """Stable id: a hash of the resolved config without the keys that do not change results."""
+    identity = {k: v for k, v in to_dict(cfg).items() if k not in NON_IDENTITY_KEYS}
+    return hashlib.sha1(json.dumps(identity, sort_keys=True).encode()).hexdigest()[:12]

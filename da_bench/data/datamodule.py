@@ -1,0 +1,261 @@
+"""The paired source/target LightningDataModule.
+
+Splits: source train (labeled) and source validation (held out from the source only); target
+train (unlabeled: the training step receives target images and nothing else); target test
+(labeled, held out, evaluation only). Options: k labeled target samples per class, several
+source domains, domain generalisation (target never seen in training), class-balanced source
+sampling, endless paired iteration with equal batch sizes, and a seed fixing splits and order.
+"""
+from __future__ import annotations
+
+from typing import Any, Iterator
+
+import numpy as np
+import pytorch_lightning as pl
+import torch
+from torch import Tensor
+from torch.utils.data import ConcatDataset, DataLoader
+
+from da_bench.config import RunConfig
+from da_bench.data.domains import DataError, DomainData, Split, load_domain
+from da_bench.data.images import Transformed, eval_transform, train_transform
+
+INPUT_SIZE = {"dann_digits": 28, "lenet": 28, "dtn": 32}
+EVAL_CHUNK = 512
+
+
+def index_stream(n: int, count: int, g: torch.Generator, weights: Tensor | None = None) -> Tensor:
+    """``count`` indices into ``n`` samples: concatenated random permutations, or weighted draws."""
+    if weights is not None:
+        return torch.multinomial(weights, count, replacement=True, generator=g)
+    reps = -(-count // n)
+    return torch.cat([torch.randperm(n, generator=g) for _ in range(reps)])[:count]
+
+
+def class_balance_weights(y: Tensor) -> Tensor:
+    counts = torch.bincount(y).float()
+    return (1.0 / counts.clamp_min(1))[y]
+
+
+def split_indices(n: int, fraction: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """A seeded (1 - fraction, fraction) split of range(n)."""
+    perm = rng.permutation(n)
+    k = max(1, int(round(n * fraction)))
+    return np.sort(perm[k:]), np.sort(perm[:k])
+
+
+def concat_splits(splits: list[Split]) -> Split:
+    if len(splits) == 1:
+        return splits[0]
+    y = torch.cat([s.y for s in splits])
+    if all(s.in_memory for s in splits):
+        return Split(torch.cat([s.x for s in splits]), y)  # type: ignore[misc]
+    return Split(ConcatDataset([s.x for s in splits]), y)  # type: ignore[misc]
+
+
+def harmonise(x: Tensor, channels: int, size: int | None) -> Tensor:
+    """Digit images to a common channel count (grey replicated) and size, then (x - 0.5) / 0.5."""
+    if x.ndim != 4:
+        return x
+    if x.shape[1] == 1 and channels == 3:
+        x = x.expand(-1, 3, -1, -1)
+    if size is not None and x.shape[-1] != size:
+        x = torch.nn.functional.interpolate(x, size=(size, size), mode="bilinear", align_corners=False)
+    return ((x - 0.5) / 0.5).contiguous()
+
+
+class PairedDataModule(pl.LightningDataModule):
+    def __init__(self, cfg: RunConfig) -> None:
+        super().__init__()
+        self.cfg = cfg
+        self.splits: dict[str, Split] = {}
+        self.num_classes = 0
+        self.input_shape: tuple[int, ...] = ()
+        self.eval_roles: list[str] = []
+        self._device_splits: dict[str, Split] = {}
+
+    # ----- set-up ----------------------------------------------------------------------------
+    @property
+    def source_names(self) -> list[str]:
+        return [self.cfg.source] if isinstance(self.cfg.source, str) else list(self.cfg.source)
+
+    def setup(self, stage: str | None = None) -> None:
+        if self.splits:
+            return
+        cfg = self.cfg
+        rng = np.random.default_rng(cfg.seed)
+        sources = [load_domain(name, cfg.data_root) for name in self.source_names]
+        target = load_domain(cfg.target, cfg.data_root) if cfg.target else None
+        self._check_label_spaces(sources + ([target] if target else []))
+        self.num_classes = sources[0].num_classes
+        if target is not None:
+            self._split_target(target, rng)
+        train_parts, val_parts = [], []
+        for domain in sources:
+            pool = domain.splits.get("train") or domain.splits.get("all") or next(iter(domain.splits.values()))
+            pool = self._without_target_test_origins(pool)
+            train_idx, val_idx = split_indices(len(pool), cfg.val_fraction, rng)
+            train_parts.append(pool.subset(train_idx))
+            val_parts.append(pool.subset(val_idx))
+        self.splits["source_train"], self.splits["source_val"] = concat_splits(train_parts), concat_splits(val_parts)
+        self._prepare_tensors()
+        self.eval_roles = ["source_val"] + (["target_test"] if target else []) + (["target_unlabeled"] if cfg.mode == "uda" else [])
+
+    def _check_label_spaces(self, domains: list[DomainData]) -> None:
+        counts = {d.name: d.num_classes for d in domains}
+        if len(set(counts.values())) > 1:
+            raise DataError(f"Source and target label spaces differ ({', '.join(f'{k}: {v} classes' for k, v in counts.items())}); pair domains with the same classes.")
+
+    def _split_target(self, target: DomainData, rng: np.random.Generator) -> None:
+        cfg = self.cfg
+        if cfg.mode == "dg":
+            self.splits["target_test"] = concat_splits(list(target.splits.values()))
+            return
+        if "train" in target.splits and "test" in target.splits:
+            unlabeled, test = target.splits["train"], target.splits["test"]
+        else:
+            pool = target.splits.get("all") or next(iter(target.splits.values()))
+            train_idx, test_idx = split_indices(len(pool), cfg.target_test_fraction, rng)
+            unlabeled, test = pool.subset(train_idx), pool.subset(test_idx)
+        self.splits["target_unlabeled"], self.splits["target_test"] = unlabeled, test
+        if cfg.k_shot:
+            picks = [np.flatnonzero(unlabeled.y.numpy() == c) for c in range(target.num_classes)]
+            shots = np.concatenate([rng.permutation(p)[: cfg.k_shot] for p in picks])
+            self.splits["target_labeled"] = unlabeled.subset(np.sort(shots))
+
+    def _without_target_test_origins(self, pool: Split) -> Split:
+        """Drop source samples that are the origin of a target test sample (MNIST -> MNIST-M on the MNIST test set)."""
+        test = self.splits.get("target_test")
+        if test is None or test.origin is None or pool.origin is None:
+            return pool
+        keep = np.flatnonzero(~np.isin(pool.origin, test.origin))
+        return pool.subset(keep)
+
+    def _prepare_tensors(self) -> None:
+        first = self.splits["source_train"].x
+        if isinstance(first, Tensor) and first.ndim == 2:
+            self.input_shape = (first.shape[1],)
+            return
+        if not isinstance(first, Tensor):
+            self._wrap_image_datasets()
+            self.input_shape = (3, 224, 224)
+            return
+        channels = max(s.x.shape[1] for s in self.splits.values() if isinstance(s.x, Tensor))
+        size = self.cfg.image_size or INPUT_SIZE.get(self.cfg.backbone)
+        for name, split in self.splits.items():
+            split.x = harmonise(split.x, channels, size)  # type: ignore[arg-type]
+        self.input_shape = tuple(self.splits["source_train"].x.shape[1:])  # type: ignore[union-attr]
+
+    def _wrap_image_datasets(self) -> None:
+        size = self.cfg.image_size or 224
+        for name, split in self.splits.items():
+            if isinstance(split.x, Tensor):
+                raise DataError("Image-file domains cannot be paired with in-memory digit domains; pair like with like.")
+            transform = train_transform(size) if name in ("source_train", "target_labeled") else eval_transform(size)
+            split.x = Transformed(split.x, transform)
+        # unlabeled target: augmented for training, centre-cropped for validators
+        base = self.splits["target_unlabeled"].x.base if "target_unlabeled" in self.splits else None  # type: ignore[union-attr]
+        if base is not None:
+            self.splits["target_unlabeled_train"] = Split(Transformed(base, train_transform(size)), self.splits["target_unlabeled"].y)
+
+    # ----- loaders ---------------------------------------------------------------------------
+    def _on_device(self, name: str) -> Split:
+        """In-memory splits live on the training device, so a step never waits on a loader."""
+        split = self.splits[name]
+        device = self.trainer.strategy.root_device if self.trainer is not None else torch.device("cpu")
+        if not split.in_memory or device.type == "cpu":
+            return split
+        if name not in self._device_splits:
+            self._device_splits[name] = Split(split.x.to(device), split.y.to(device), split.origin)  # type: ignore[union-attr]
+        return self._device_splits[name]
+
+    def train_dataloader(self) -> "PairedBatches":
+        return PairedBatches(self)
+
+    def val_dataloader(self) -> list[Any]:
+        loaders = []
+        for role in self.eval_roles:
+            split = self._on_device(role)
+            if role == "target_unlabeled":
+                n = min(len(split), self.cfg.validator_samples)
+                idx = np.sort(np.random.default_rng(self.cfg.seed).permutation(len(split))[:n])
+                split = split.subset(idx)
+            loaders.append(self.eval_batches(split, with_labels=role != "target_unlabeled"))
+        return loaders
+
+    def eval_batches(self, split: Split, with_labels: bool) -> Any:
+        if split.in_memory:
+            x: Tensor = split.x  # type: ignore[assignment]
+            return Batches([(x[i : i + EVAL_CHUNK], split.y[i : i + EVAL_CHUNK]) if with_labels else x[i : i + EVAL_CHUNK] for i in range(0, len(split), EVAL_CHUNK)])
+        loader = DataLoader(split.x, batch_size=self.cfg.batch_size * 2, num_workers=self.cfg.num_workers, pin_memory=torch.cuda.is_available())
+        return loader if with_labels else _images_only(loader)
+
+
+class Batches:
+    """Precomputed batches as one opaque iterable (Lightning would flatten a plain list into loaders)."""
+
+    def __init__(self, batches: list[Any]) -> None:
+        self.batches = batches
+
+    def __len__(self) -> int:
+        return len(self.batches)
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self.batches)
+
+
+class _images_only:
+    """Wraps an (image, label) loader so that only images come out."""
+
+    def __init__(self, loader: DataLoader) -> None:
+        self.loader = loader
+
+    def __len__(self) -> int:
+        return len(self.loader)
+
+    def __iter__(self) -> Iterator[Tensor]:
+        return (x for x, _ in self.loader)
+
+
+class PairedBatches:
+    """``eval_every`` training batches per epoch: {"source": (x, y), "target": x[, "target_labeled": (x, y)]}.
+
+    Source and target have equal batch sizes and cycle endlessly; order depends only on the seed
+    and the epoch, so a resumed run sees the batches it would have seen. Target batches carry
+    images only: the unlabeled target split's labels never leave this module.
+    """
+
+    def __init__(self, dm: PairedDataModule) -> None:
+        self.dm = dm
+
+    def __len__(self) -> int:
+        return self.dm.cfg.eval_every
+
+    def _generator(self) -> torch.Generator:
+        epoch = self.dm.trainer.current_epoch if self.dm.trainer is not None else 0
+        return torch.Generator().manual_seed(self.dm.cfg.seed * 100_003 + epoch)
+
+    def _stream(self, name: str, g: torch.Generator, labels: bool, balanced: bool = False) -> Iterator[Any]:
+        cfg, split = self.dm.cfg, self.dm._on_device(name)
+        count = cfg.eval_every * cfg.batch_size
+        idx = index_stream(len(split), count, g, class_balance_weights(split.y.cpu()) if balanced else None)
+        if split.in_memory:
+            idx = idx.to(split.y.device)
+            for k in range(cfg.eval_every):
+                i = idx[k * cfg.batch_size : (k + 1) * cfg.batch_size]
+                yield (split.x[i], split.y[i]) if labels else split.x[i]  # type: ignore[index]
+        else:
+            loader = DataLoader(split.x, batch_size=cfg.batch_size, sampler=idx.tolist(), num_workers=cfg.num_workers,
+                                pin_memory=torch.cuda.is_available(), drop_last=True)
+            yield from (batch if labels else batch[0] for batch in loader)
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        dm, g = self.dm, self._generator()
+        streams: dict[str, Iterator[Any]] = {"source": self._stream("source_train", g, True, dm.cfg.class_balanced)}
+        if dm.cfg.mode == "uda":
+            target_name = "target_unlabeled_train" if "target_unlabeled_train" in dm.splits else "target_unlabeled"
+            streams["target"] = self._stream(target_name, g, labels=False)
+        if "target_labeled" in dm.splits and dm.cfg.mode == "uda":
+            streams["target_labeled"] = self._stream("target_labeled", g, True)
+        for _ in range(dm.cfg.eval_every):
+            yield {key: next(stream) for key, stream in streams.items()}

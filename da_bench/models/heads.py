@@ -1,0 +1,45 @@
+"""Heads over a shared feature extractor: bottleneck, classifier, domain discriminator."""
+from __future__ import annotations
+
+from torch import Tensor, nn
+
+
+def bottleneck(in_dim: int, out_dim: int, dropout: float = 0.5) -> nn.Sequential:
+    """Linear + batch norm + ReLU + dropout, the bottleneck of the TLlib ResNet recipes."""
+    return nn.Sequential(nn.Linear(in_dim, out_dim), nn.BatchNorm1d(out_dim), nn.ReLU(inplace=True), nn.Dropout(dropout))
+
+
+def mlp_classifier(in_dim: int, num_classes: int, hidden: tuple[int, ...] = ()) -> nn.Sequential:
+    """Classifier head: optional hidden ReLU layers then a linear layer to the class logits.
+
+    The DANN digits recipe uses ``hidden=(100, 100)`` (Ganin et al. 2016, Sec. 5.2).
+    """
+    layers: list[nn.Module] = []
+    width = in_dim
+    for h in hidden:
+        layers += [nn.Linear(width, h), nn.ReLU(inplace=True)]
+        width = h
+    layers.append(nn.Linear(width, num_classes))
+    return nn.Sequential(*layers)
+
+
+class DomainDiscriminator(nn.Module):
+    """Binary domain classifier: ``depth`` hidden layers of ``width`` units, one logit out.
+
+    With ``batch_norm`` each hidden layer is Linear-BN-ReLU (TLlib's 1024-1024 discriminator),
+    otherwise Linear-ReLU-Dropout (the DANN paper's digit discriminator, width 100, depth 1).
+    """
+
+    def __init__(self, in_dim: int, width: int = 1024, depth: int = 2, batch_norm: bool = True, dropout: float = 0.5) -> None:
+        super().__init__()
+        layers: list[nn.Module] = []
+        d = in_dim
+        for _ in range(depth):
+            layers.append(nn.Linear(d, width))
+            layers += [nn.BatchNorm1d(width), nn.ReLU(inplace=True)] if batch_norm else [nn.ReLU(inplace=True), nn.Dropout(dropout)]
+            d = width
+        layers.append(nn.Linear(d, 1))
+        self.net = nn.Sequential(*layers)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self.net(x).squeeze(-1)

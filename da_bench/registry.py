@@ -1,0 +1,118 @@
+"""One registry mechanism for every pluggable part of da_bench.
+
+A :class:`Registry` maps names to objects (classes, factories or specs). Parts are
+added with the ``@REGISTRY.register("name")`` decorator, discovered from installed
+packages through Python entry points (group ``da_bench.<kind>``), or loaded from a
+plugin file given on the command line (``--plugin path/to/file.py``).
+"""
+from __future__ import annotations
+
+import difflib
+import importlib.util
+import sys
+from dataclasses import dataclass, field
+from importlib.metadata import entry_points
+from pathlib import Path
+from typing import Any, Callable, Generic, Iterator, TypeVar
+
+T = TypeVar("T")
+
+
+class UnknownNameError(KeyError):
+    """A name that is not registered; its message lists the valid names, closest first."""
+
+    def __str__(self) -> str:  # KeyError quotes its argument; we want a plain sentence
+        return str(self.args[0])
+
+
+def closest_first(name: str, choices: list[str]) -> list[str]:
+    """Valid names ordered by similarity to ``name`` (closest match first)."""
+    ranked = sorted(choices, key=lambda c: -difflib.SequenceMatcher(None, name.lower(), c.lower()).ratio())
+    return ranked
+
+
+def unknown_name_message(kind: str, name: str, choices: list[str]) -> str:
+    """One sentence naming the bad value, the closest valid one and all valid ones."""
+    ranked = closest_first(name, choices)
+    hint = f" Did you mean '{ranked[0]}'?" if ranked else ""
+    return f"Unknown {kind} '{name}'.{hint} Valid {kind}s: {', '.join(sorted(choices))}."
+
+
+@dataclass
+class Registry(Generic[T]):
+    """Name -> object table for one kind of part (``loss``, ``method``, ``backbone`` ...)."""
+
+    kind: str
+    _items: dict[str, T] = field(default_factory=dict)
+    _entry_points_loaded: bool = False
+
+    @property
+    def entry_point_group(self) -> str:
+        return f"da_bench.{self.kind}s"
+
+    def register(self, name: str, obj: T | None = None) -> Any:
+        """Register ``obj`` under ``name``; without ``obj`` return a decorator."""
+
+        def add(item: T) -> T:
+            if name in self._items and self._items[name] is not item:
+                raise ValueError(f"{self.kind} '{name}' is already registered; pick another name for the plugin.")
+            self._items[name] = item
+            return item
+
+        return add(obj) if obj is not None else add
+
+    def _load_entry_points(self) -> None:
+        if self._entry_points_loaded:
+            return
+        self._entry_points_loaded = True
+        for ep in entry_points(group=self.entry_point_group):
+            if ep.name not in self._items:
+                self._items[ep.name] = ep.load()
+
+    def get(self, name: str) -> T:
+        self._load_entry_points()
+        if name not in self._items:
+            raise UnknownNameError(unknown_name_message(self.kind, name, list(self._items)))
+        return self._items[name]
+
+    def names(self) -> list[str]:
+        self._load_entry_points()
+        return sorted(self._items)
+
+    def __contains__(self, name: str) -> bool:
+        self._load_entry_points()
+        return name in self._items
+
+    def items(self) -> Iterator[tuple[str, T]]:
+        self._load_entry_points()
+        return iter(sorted(self._items.items()))
+
+
+def load_plugin_file(path: str | Path) -> None:
+    """Import a Python file so that its ``@register`` decorators run."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"Plugin file '{path}' does not exist; pass the path of a .py file to --plugin.")
+    module_name = f"da_bench_plugin_{path.stem}_{abs(hash(str(path.resolve())))}"
+    if module_name in sys.modules:
+        return
+    spec = importlib.util.spec_from_file_location(module_name, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[module_name] = module
+    spec.loader.exec_module(module)
+
+
+def load_plugins(paths: list[str] | None) -> None:
+    for path in paths or []:
+        load_plugin_file(path)
+
+
+Factory = Callable[..., Any]
+
+BACKBONES: Registry[Factory] = Registry("backbone")
+LOSSES: Registry[Any] = Registry("loss")
+METHODS: Registry[Any] = Registry("method")
+DOMAINS: Registry[Any] = Registry("domain")
+LAUNCHERS: Registry[Any] = Registry("launcher")
+VALIDATORS: Registry[Any] = Registry("validator")

@@ -1,0 +1,1 @@
+"""Runs, records, sweeps and launchers."""

@@ -1,0 +1,107 @@
+"""Execute one run: data module + method + Lightning Trainer, resumable, ending in a record."""
+from __future__ import annotations
+
+import logging
+import resource
+import time
+import traceback
+import warnings
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from da_bench.config import RunConfig, run_id, to_dict
+from da_bench.runner.records import read_record, provenance, write_json_atomic
+
+RUNS = "runs"
+
+
+def run_dir(cfg: RunConfig, out: Path) -> Path:
+    return Path(out) / RUNS / run_id(cfg)
+
+
+def _loggers(cfg: RunConfig, folder: Path) -> list[Any]:
+    from pytorch_lightning.loggers import CSVLogger, TensorBoardLogger, WandbLogger
+
+    makers = {
+        "csv": lambda: CSVLogger(str(folder), name="logs", version=""),
+        "tensorboard": lambda: TensorBoardLogger(str(folder), name="tensorboard", version=""),
+        # wandb reads WANDB_MODE itself: WANDB_MODE=offline writes runs under <run>/wandb without a network
+        "wandb": lambda: WandbLogger(save_dir=str(folder), project="da_bench", name=folder.name, id=folder.name),
+    }
+    return [makers[name]() for name in cfg.loggers]
+
+
+def _quiet_lightning() -> None:
+    for name in ("pytorch_lightning", "lightning.pytorch", "lightning_fabric"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+    warnings.filterwarnings("ignore", message=".*does not have many workers.*")
+    warnings.filterwarnings("ignore", message=".*LightningDataModule.*")
+    warnings.filterwarnings("ignore", message=".*`torch.cuda.amp.*")
+    warnings.filterwarnings("ignore", message=".*Trying to infer the `batch_size`.*")
+
+
+def peak_memory_mb(device: torch.device) -> float:
+    if device.type == "cuda":
+        return torch.cuda.max_memory_allocated(device) / 2**20
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports KiB (process peak)
+
+
+def prepare(cfg: RunConfig) -> tuple[Any, Any]:
+    """Build the data module and the method; raises at set-up (bad data, bad names) before any training."""
+    import pytorch_lightning as pl
+
+    from da_bench.data.datamodule import PairedDataModule
+    from da_bench.methods import build_method
+
+    pl.seed_everything(cfg.seed, workers=True, verbose=False)
+    dm = PairedDataModule(cfg)
+    dm.setup("fit")
+    model = build_method(cfg, dm.input_shape, dm.num_classes)
+    return dm, model
+
+
+def execute(cfg: RunConfig, out: Path) -> dict[str, Any]:
+    """Run (or resume) one configuration; returns its record. A ``done`` record is returned untouched."""
+    import pytorch_lightning as pl
+    from pytorch_lightning.callbacks import ModelCheckpoint
+
+    from da_bench.methods import DivergedError
+
+    folder = run_dir(cfg, out)
+    existing = read_record(folder)
+    if existing and existing.get("status") == "done":
+        return existing
+    _quiet_lightning()
+    if cfg.threads:
+        torch.set_num_threads(cfg.threads)
+    dm, model = prepare(cfg)
+    use_gpu = cfg.device == "cuda" or (cfg.device == "auto" and torch.cuda.is_available())
+    device = torch.device("cuda" if use_gpu else "cpu")
+    checkpoint = folder / "checkpoints" / "last.ckpt"
+    trainer = pl.Trainer(
+        accelerator="gpu" if use_gpu else "cpu", devices=1, precision=cfg.precision,
+        max_epochs=cfg.steps // cfg.eval_every, logger=_loggers(cfg, folder),
+        callbacks=[ModelCheckpoint(dirpath=str(folder / "checkpoints"), save_last=True, save_top_k=0)],
+        enable_progress_bar=False, enable_model_summary=False, num_sanity_val_steps=0, log_every_n_steps=50,
+        deterministic=not use_gpu, default_root_dir=str(folder),
+    )
+    resumed_from = torch.load(checkpoint, map_location="cpu", weights_only=False).get("global_step") if checkpoint.exists() else None
+    record: dict[str, Any] = {"run_id": run_id(cfg), "config": to_dict(cfg), "resumed_from_step": resumed_from,
+                              "provenance": {**provenance(), "device": str(device), "precision": cfg.precision, "deterministic": not use_gpu}}
+    start = time.perf_counter()
+    if use_gpu:
+        torch.cuda.reset_peak_memory_stats()
+    try:
+        trainer.fit(model, datamodule=dm, ckpt_path=str(checkpoint) if checkpoint.exists() else None)
+        record.update(status="done", reason=None)
+    except DivergedError as err:
+        record.update(status="failed", reason=f"diverged: {err}")
+    except Exception as err:  # noqa: BLE001 - any training failure is recorded and the sweep goes on
+        record.update(status="failed", reason=f"{type(err).__name__}: {err}", traceback=traceback.format_exc()[-3000:])
+    record["history"] = model.history
+    record["final"] = model.history[-1] if model.history else None
+    record["provenance"].update(seconds=round(time.perf_counter() - start, 3), peak_memory_mb=round(peak_memory_mb(device), 1))
+    write_json_atomic(folder / "record.json", record)
+    return record

@@ -1,0 +1,59 @@
+"""Run records: one ``record.json`` per run folder, written atomically (temporary file + rename)."""
+from __future__ import annotations
+
+import json
+import os
+import platform
+import subprocess
+import tempfile
+from pathlib import Path
+from typing import Any, Iterator
+
+RECORD = "record.json"
+
+
+def write_json_atomic(path: Path, data: dict[str, Any]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
+    with os.fdopen(fd, "w") as fh:
+        json.dump(data, fh, indent=1, sort_keys=True)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+def read_record(run_dir: Path) -> dict[str, Any] | None:
+    path = run_dir / RECORD
+    if not path.exists():
+        return None
+    try:
+        return json.loads(path.read_text())
+    except json.JSONDecodeError:
+        return None  # cannot happen with atomic writes, but a hand-edited file must not stop a sweep
+
+
+def iter_records(root: Path) -> Iterator[dict[str, Any]]:
+    for path in sorted(Path(root).rglob(RECORD)):
+        record = read_record(path.parent)
+        if record is not None:
+            yield record
+
+
+def git_state() -> dict[str, Any]:
+    here = Path(__file__).resolve().parent
+    try:
+        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=here, capture_output=True, text=True, timeout=10).stdout.strip()
+        dirty = bool(subprocess.run(["git", "status", "--porcelain"], cwd=here, capture_output=True, text=True, timeout=10).stdout.strip())
+    except (OSError, subprocess.SubprocessError):
+        return {"git_commit": None, "git_dirty": None}
+    return {"git_commit": commit or None, "git_dirty": dirty if commit else None}
+
+
+def provenance() -> dict[str, Any]:
+    import pytorch_lightning
+    import torch
+
+    import da_bench
+
+    return {**git_state(), "da_bench": da_bench.__version__, "torch": torch.__version__, "lightning": pytorch_lightning.__version__,
+            "python": platform.python_version(), "host": platform.node()}
