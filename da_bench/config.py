@@ -50,6 +50,7 @@ class RunConfig:
     lr_beta: float = 0.75
     backbone_lr_mult: float = 1.0
     precision: str = "32"
+    channels_last: bool = False
     k_shot: int = 0
     class_balanced: bool = False
     val_fraction: float = 0.1

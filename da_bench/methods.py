@@ -7,6 +7,7 @@ update (domain confusion) runs in :class:`AlternatingMethod`, with manual optimi
 """
 from __future__ import annotations
 
+import inspect
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -70,7 +71,20 @@ def resolve_method(name: str) -> MethodSpec:
         return METHODS.get(name)
     if name in LOSSES:
         return MethodSpec(name, LOSSES.get(name).one_line(), (LossTerm(name),))
-    raise UnknownNameError(unknown_name_message("method", name, METHODS.names() + LOSSES.names()))
+    raise UnknownNameError(unknown_name_message("method", name, sorted(set(METHODS.names()) | set(LOSSES.names()))))
+
+
+def loss_hyperparameters(cls: type) -> list[str]:
+    """Keyword hyperparameters a loss class accepts (its own and its bases' constructors)."""
+    names: list[str] = []
+    for klass in cls.__mro__:
+        init = klass.__dict__.get("__init__")
+        if init is None:
+            continue
+        for p in inspect.signature(init).parameters.values():
+            if p.kind is p.KEYWORD_ONLY or (p.kind is p.POSITIONAL_OR_KEYWORD and p.name not in ("self", "feature_dim", "num_classes")):
+                names.append(p.name)
+    return sorted(set(names))
 
 
 def loss_terms(cfg: RunConfig) -> list[LossTerm]:
@@ -84,6 +98,10 @@ def loss_terms(cfg: RunConfig) -> list[LossTerm]:
         schedule = over.pop("schedule", base.schedule)
         if schedule not in WEIGHT_SCHEDULES:
             raise UnknownNameError(unknown_name_message("weight schedule", schedule, list(WEIGHT_SCHEDULES)))
+        valid = loss_hyperparameters(LOSSES.get(name))
+        for key in over:
+            if key not in valid:
+                raise UnknownNameError(unknown_name_message(f"hyperparameter of loss '{name}'", key, valid + ["weight", "schedule"]))
         terms[name] = LossTerm(name, weight, schedule, {**base.params, **over})
     return [t for t in terms.values() if t.weight != 0.0]
 
@@ -151,7 +169,13 @@ class Method(pl.LightningModule):
         return self
 
     # ----- forward ----------------------------------------------------------------------------
+    def on_fit_start(self) -> None:
+        if self.cfg.channels_last:
+            self.to(memory_format=torch.channels_last)
+
     def features(self, x: Tensor) -> Tensor:
+        if self.cfg.channels_last and x.ndim == 4:
+            x = x.contiguous(memory_format=torch.channels_last)
         return self.bottleneck(self.backbone(x))
 
     def forward(self, x: Tensor) -> Tensor:

@@ -35,7 +35,7 @@ def unknown_name_message(kind: str, name: str, choices: list[str]) -> str:
     """One sentence naming the bad value, the closest valid one and all valid ones."""
     ranked = closest_first(name, choices)
     hint = f" Did you mean '{ranked[0]}'?" if ranked else ""
-    return f"Unknown {kind} '{name}'.{hint} Valid {kind}s: {', '.join(sorted(choices))}."
+    return f"Unknown {kind} '{name}'.{hint} Valid choices: {', '.join(sorted(choices))}."
 
 
 @dataclass

@@ -53,8 +53,10 @@ def information_maximization(out: EvalOutputs) -> float:
 
 @register_validator("snd")
 def soft_neighborhood_density(out: EvalOutputs, temperature: float = 0.05) -> float:
-    """Soft Neighborhood Density (Saito et al., ICCV 2021, Eq. 1-3): entropy of the softmax over
-    cosine similarities between normalised target predictions (self excluded), temperature 0.05."""
+    """Soft Neighborhood Density (Saito et al., ICCV 2021, Eq. 1-3): entropy of neighbour similarities.
+
+    The softmax over cosine similarities between normalised target predictions (self excluded),
+    temperature 0.05; a higher entropy means denser neighbourhoods."""
     z = F.normalize(torch.softmax(out.target_logits.float(), 1), dim=1)
     sim = z @ z.T / temperature
     sim.fill_diagonal_(float("-inf"))

@@ -26,9 +26,15 @@ def _multi_gaussian(sq_dist: Tensor, beta: Tensor, exponents: Sequence[float]) -
     return sum(torch.exp(-sq_dist / (2.0 * beta * 2.0**u)) for u in exponents)  # type: ignore[return-value]
 
 
+def squared_distances(z: Tensor) -> Tensor:
+    """||z_i - z_j||^2 by the Gram expansion: unlike ``cdist``, its gradient is finite at zero distance."""
+    norms = (z * z).sum(dim=1)
+    return (norms[:, None] + norms[None, :] - 2.0 * z @ z.T).clamp_min(0.0)
+
+
 def kernel_matrix(z: Tensor, exponents: Sequence[float] | None = DEFAULT_EXPONENTS, sigma: float | None = None) -> Tensor:
     """Multi-kernel Gaussian Gram matrix of the joint sample ``z``; a fixed ``sigma`` gives one kernel."""
-    sq = torch.cdist(z, z).pow(2)
+    sq = squared_distances(z)
     if sigma is not None:
         return torch.exp(-sq / (2.0 * sigma**2))
     return _multi_gaussian(sq, sq.detach().mean(), exponents or DEFAULT_EXPONENTS)

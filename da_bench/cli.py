@@ -1,0 +1,234 @@
+"""The ``da-bench`` command line: methods, datasets, download, run, sweep, table."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from da_bench.registry import UnknownNameError, load_plugins
+
+
+def import_builtins() -> None:
+    """Import the modules whose decorators register the built-in parts."""
+    import da_bench.data  # noqa: F401
+    import da_bench.losses  # noqa: F401
+    import da_bench.methods  # noqa: F401
+    import da_bench.models  # noqa: F401
+    import da_bench.runner.launchers  # noqa: F401
+    import da_bench.selection  # noqa: F401
+
+
+def cmd_methods(args: argparse.Namespace) -> int:
+    from da_bench.registry import BACKBONES, LOSSES, METHODS, VALIDATORS
+
+    for name, spec in METHODS.items():
+        print(f"method     {name:<16} {spec.description}")
+    for name, cls in LOSSES.items():
+        print(f"loss       {name:<16} {cls.one_line()}")
+    for name, fn in VALIDATORS.items():
+        print(f"validator  {name:<16} {(fn.__doc__ or '').strip().splitlines()[0]}")
+    print(f"backbones  {', '.join(BACKBONES.names())}")
+    return 0
+
+
+def cmd_datasets(args: argparse.Namespace) -> int:
+    from da_bench.data.domains import data_root, describe
+    from da_bench.registry import DOMAINS
+
+    root = data_root(args.data_root)
+    print(f"data root: {root or '(none: set DA_BENCH_DATA or --data-root)'}")
+    for name in DOMAINS.names():
+        row = describe(name, args.data_root)
+        status = "found  " if row["found"] else "missing"
+        splits = ", ".join(f"{k} {v}" for k, v in row["splits"].items()) or "-"
+        print(f"{status} {name:<22} {row['classes']:>3} classes  {splits:<24} {row['description']}")
+        if not row["found"]:
+            print(f"        how to obtain: {row['obtain']}")
+    return 0
+
+
+def cmd_download(args: argparse.Namespace) -> int:
+    from da_bench.data.domains import DataError, data_root
+    from da_bench.registry import DOMAINS
+
+    spec = DOMAINS.get(args.domain)
+    root = data_root(args.data_root)
+    if spec.download is None or root is None:
+        raise DataError(f"Domain '{args.domain}' has no automatic download{'' if root else ' (and no data root is set)'}; obtain it from: {spec.obtain}.")
+    spec.download(root)
+    print(f"downloaded {args.domain} under {root}")
+    return 0
+
+
+def resolve_config(path: str | None, overrides: list[str], data_root: str | None) -> Any:
+    from da_bench.config import deep_merge, from_dict, load_yaml, parse_overrides
+
+    data = load_yaml(path) if path else {}
+    data = deep_merge(data, parse_overrides(overrides))
+    if data_root:
+        data["data_root"] = data_root
+    return from_dict(data)
+
+
+def validate_names(cfg: Any) -> None:
+    """Every registered name in a config resolves, so a bad one fails before anything runs."""
+    from da_bench.methods import loss_terms
+    from da_bench.registry import BACKBONES, DOMAINS
+
+    BACKBONES.get(cfg.backbone)
+    for domain in ([cfg.source] if isinstance(cfg.source, str) else cfg.source) + ([cfg.target] if cfg.target else []):
+        DOMAINS.get(domain)
+    loss_terms(cfg)
+
+
+def print_summary(record: dict[str, Any]) -> None:
+    final = record.get("final") or {}
+    summary = {k: final.get(k) for k in ("step", "source_val_acc", "target_test_acc") if k in final}
+    print(json.dumps({"run_id": record["run_id"], "status": record["status"], "reason": record.get("reason"), **summary}))
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from da_bench.runner.execute import execute
+
+    if args.config and "=" in args.config:
+        args.overrides, args.config = [args.config, *args.overrides], None
+    cfg = resolve_config(args.config, args.overrides, args.data_root)
+    validate_names(cfg)
+    record = execute(cfg, Path(args.out))
+    print_summary(record)
+    return 0 if record["status"] == "done" else 1
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    from da_bench.config import parse_overrides
+    from da_bench.registry import LAUNCHERS
+    from da_bench.runner.launchers import run_sweep
+    from da_bench.runner.sweep import load_sweep
+
+    LAUNCHERS.get(args.launcher)
+    overrides = parse_overrides(args.overrides)
+    if args.data_root:
+        overrides["data_root"] = args.data_root
+    sweep = load_sweep(args.sweep, overrides)
+    for cfg in sweep.configs:
+        validate_names(cfg)
+    counts = run_sweep(sweep.name, sweep.configs, Path(args.out), args.launcher, args.workers, args.retry_failed, args.quiet,
+                       [str(Path(p).resolve()) for p in args.plugin], args.ray_address)
+    print(f"sweep '{sweep.name}': {counts['done']} done, {counts['failed']} failed of {counts['total']}")
+    if args.table:
+        write_tables(Path(args.out), args.table, sweep.name, ["source-val", "oracle"], args.reference)
+    return 0 if counts["failed"] == 0 else 1
+
+
+def write_tables(runs: Path, dest: Path | str, title: str, rules: list[str], reference: str | None) -> None:
+    """Markdown leaderboards (one per rule) plus a bar chart, printed and written under ``dest``."""
+    from da_bench.report.collect import collect
+    from da_bench.report.plot import bar_chart
+    from da_bench.report.table import build_table, load_reference, render
+
+    dest = Path(dest)
+    ref = load_reference(Path(reference)) if reference else None
+    parts = []
+    for rule in rules:
+        table = build_table(collect(runs, rule), rule, title, ref)
+        parts.append(render(table, "md"))
+        (dest / f"{title}_{rule}.csv").parent.mkdir(parents=True, exist_ok=True)
+        (dest / f"{title}_{rule}.csv").write_text(render(table, "csv"))
+        if rule == rules[0]:
+            bar_chart(table, dest / f"{title}.png")
+    text = "\n".join(parts)
+    (dest / f"{title}.md").write_text(text)
+    print(text)
+
+
+def cmd_table(args: argparse.Namespace) -> int:
+    from da_bench.report.collect import collect
+    from da_bench.report.plot import bar_chart
+    from da_bench.report.table import build_table, load_reference, render
+
+    runs = Path(args.runs_dir)
+    if not runs.is_dir():
+        raise FileNotFoundError(f"Runs folder '{runs}' does not exist; pass the --out folder of a sweep.")
+    ref = load_reference(Path(args.reference), args.ref_benchmark, args.ref_backbone) if args.reference else None
+    table = build_table(collect(runs, args.selection), args.selection, args.title or runs.name, ref)
+    text = render(table, args.format)
+    if args.output:
+        Path(args.output).write_text(text)
+    print(text, end="")
+    if args.plot:
+        bar_chart(table, Path(args.plot))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from da_bench.selection import selection_rules
+    from da_bench.report.table import FORMATS
+
+    parser = argparse.ArgumentParser(prog="da-bench", description="Domain adaptation benchmarks on PyTorch Lightning.")
+    parser.add_argument("--plugin", action="append", default=[], help="Python file that registers losses, methods, backbones, domains or validators")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def add(name: str, fn, help_text: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_text)
+        p.add_argument("--plugin", action="append", default=[], help=argparse.SUPPRESS)
+        p.set_defaults(fn=fn)
+        return p
+
+    add("methods", cmd_methods, "list registered methods, losses, validators and backbones")
+    p = add("datasets", cmd_datasets, "list every domain: found or not under the data root, sizes, how to obtain it")
+    p.add_argument("--data-root")
+    p = add("download", cmd_download, "download a domain where an online source exists (torchvision, with checksums)")
+    p.add_argument("domain")
+    p.add_argument("--data-root")
+    p = add("run", cmd_run, "run one configuration and write its record")
+    p.add_argument("config", nargs="?", help="YAML run config (optional: key=value overrides alone also work)")
+    p.add_argument("overrides", nargs="*", help="key=value overrides, e.g. method=dann losses.dann.width=100")
+    p.add_argument("--out", default="runs")
+    p.add_argument("--data-root")
+    p = add("sweep", cmd_sweep, "run a method x pair x seed x hyperparameter sweep, resuming what is unfinished")
+    p.add_argument("sweep")
+    p.add_argument("overrides", nargs="*")
+    p.add_argument("--launcher", default="local")
+    p.add_argument("--workers", type=int, default=1)
+    p.add_argument("--out", default="runs")
+    p.add_argument("--data-root")
+    p.add_argument("--retry-failed", action="store_true")
+    p.add_argument("--quiet", action="store_true", help="no per-run progress lines (for CI)")
+    p.add_argument("--ray-address", default=None)
+    p.add_argument("--table", help="after the sweep, write leaderboards (source-val and oracle) and a bar chart into this folder")
+    p.add_argument("--reference", help="CSV of published numbers to show beside ours")
+    p = add("table", cmd_table, "leaderboard from a runs folder")
+    p.add_argument("runs_dir")
+    p.add_argument("--format", choices=FORMATS, default="md")
+    p.add_argument("--selection", default="source-val", help=f"one of {', '.join(selection_rules())}")
+    p.add_argument("--reference")
+    p.add_argument("--ref-benchmark")
+    p.add_argument("--ref-backbone")
+    p.add_argument("--title")
+    p.add_argument("--output")
+    p.add_argument("--plot", help="also write a PNG bar chart here")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    from da_bench.config import ConfigError
+    from da_bench.data.domains import DataError
+
+    argv = list(sys.argv[1:] if argv is None else argv)
+    import_builtins()
+    # plugins first, so that their names are valid choices everywhere
+    plugins = [argv[i + 1] for i, a in enumerate(argv[:-1]) if a == "--plugin"]
+    try:
+        load_plugins(plugins)
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        return args.fn(args)
+    except (ConfigError, DataError, UnknownNameError, FileNotFoundError, ValueError) as err:
+        print(f"da-bench: error: {err}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

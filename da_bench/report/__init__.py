@@ -1,0 +1,1 @@
+"""Leaderboards and plots built offline from run records."""

@@ -1,0 +1,92 @@
+"""Sweep files: methods x domain pairs x seeds x hyperparameter grid (or seeded random search).
+
+```yaml
+name: quickstart
+base: {backbone: dann_digits, steps: 1000}          # any RunConfig keys
+methods: [source_only, dann]
+pairs: ["mnist5k->mnistm_like"]                    # or [[source, target], ...]; source may be a list
+seeds: [0, 1, 2]
+grid: {lr: [0.01, 0.03]}                           # optional cartesian product over config paths
+random_search: {trials: 4, seed: 0}                # optional: draws from each method's search space
+method_overrides: {dann: {losses: {dann: {width: 100}}}}
+```
+"""
+from __future__ import annotations
+
+import itertools
+import math
+import random
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from da_bench.config import ConfigError, RunConfig, closest_first, deep_merge, from_dict, load_yaml, set_path
+from da_bench.methods import resolve_method, search_space
+
+SWEEP_KEYS = {"name", "base", "methods", "pairs", "seeds", "grid", "random_search", "method_overrides"}
+
+
+@dataclass
+class Sweep:
+    name: str
+    configs: list[RunConfig]
+
+
+def parse_pair(pair: Any) -> tuple[Any, Any]:
+    if isinstance(pair, str):
+        if "->" not in pair:
+            raise ConfigError(f"Domain pair '{pair}' must be written 'source->target'.")
+        s, t = (p.strip() for p in pair.split("->", 1))
+        return (s.split("+") if "+" in s else s), (None if t in ("", "none", "null") else t)
+    if isinstance(pair, (list, tuple)) and len(pair) == 2:
+        return pair[0], pair[1]
+    raise ConfigError(f"Domain pair {pair!r} must be 'source->target' or [source, target].")
+
+
+def draw(space: dict[str, Any], rng: random.Random) -> dict[str, Any]:
+    """One draw: a choice from each list, log-uniform for ("log", lo, hi)."""
+    values = {}
+    for key, spec in sorted(space.items()):
+        if isinstance(spec, (tuple, list)) and len(spec) == 3 and spec[0] == "log":
+            values[key] = float(math.exp(rng.uniform(math.log(spec[1]), math.log(spec[2]))))
+        else:
+            values[key] = rng.choice(list(spec))
+    return values
+
+
+def _nest(flat: dict[str, Any]) -> dict[str, Any]:
+    nested: dict[str, Any] = {}
+    for key, value in flat.items():
+        set_path(nested, key, value)
+    return nested
+
+
+def expand(data: dict[str, Any], overrides: dict[str, Any] | None = None) -> Sweep:
+    """All run configs of a sweep, validated before anything runs."""
+    for key in data:
+        if key not in SWEEP_KEYS:
+            raise ConfigError(f"Unknown sweep key '{key}'. Did you mean '{closest_first(key, sorted(SWEEP_KEYS))[0]}'? Valid keys: {', '.join(sorted(SWEEP_KEYS))}.")
+    base = deep_merge(data.get("base") or {}, overrides or {})
+    methods = data.get("methods") or [base.get("method", "source_only")]
+    pairs = [parse_pair(p) for p in data.get("pairs") or [(base.get("source", "mnist5k"), base.get("target", "mnistm_like"))]]
+    seeds = data.get("seeds") or [base.get("seed", 0)]
+    grid = data.get("grid") or {}
+    grid_points = [dict(zip(grid, values)) for values in itertools.product(*grid.values())] or [{}]
+    search = data.get("random_search")
+    configs: list[RunConfig] = []
+    for method in methods:
+        resolve_method(method)
+        method_base = deep_merge(base, (data.get("method_overrides") or {}).get(method, {}))
+        trials = grid_points
+        if search:
+            space = search_space(from_dict({**method_base, "method": method}))
+            rng = random.Random(f"{search.get('seed', 0)}-{method}")
+            trials = [draw(space, rng) for _ in range(int(search.get("trials", 4)))]
+        for (source, target), seed, point in itertools.product(pairs, seeds, trials):
+            cfg = deep_merge(method_base, {"method": method, "source": source, "target": target, "seed": seed})
+            configs.append(from_dict(deep_merge(cfg, _nest(point))))
+    return Sweep(data.get("name") or "sweep", configs)
+
+
+def load_sweep(path: str | Path, overrides: dict[str, Any] | None = None) -> Sweep:
+    return expand(load_yaml(path), overrides)

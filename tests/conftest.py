@@ -1,0 +1,26 @@
+"""Shared fixtures: the shared real-data root (skipping with the reason where absent) and a private cache."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+import da_bench.cli
+
+da_bench.cli.import_builtins()
+
+SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+
+@pytest.fixture(autouse=True)
+def _private_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DA_BENCH_CACHE", os.environ.get("DA_BENCH_TEST_CACHE") or str(tmp_path_factory.getbasetemp() / "cache"))
+    monkeypatch.setenv("WANDB_MODE", "offline")
+
+
+@pytest.fixture
+def shared_root() -> Path:
+    if not (SHARED_DATA / "mnist").is_dir():
+        pytest.skip(f"shared real data not found at {SHARED_DATA}")
+    return SHARED_DATA

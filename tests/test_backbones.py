@@ -1,0 +1,49 @@
+import pytest
+import torch
+
+from da_bench.registry import BACKBONES, UnknownNameError
+
+
+@pytest.mark.parametrize("name,shape,out_dim", [("dann_digits", (2, 3, 28, 28), 768), ("lenet", (2, 1, 28, 28), 500), ("dtn", (2, 3, 32, 32), 512)])
+def test_digit_networks(name, shape, out_dim):
+    net = BACKBONES.get(name)(in_channels=shape[1])
+    assert net(torch.randn(shape)).shape == (2, out_dim) and net.out_dim == out_dim
+
+
+def test_mlp_and_resnet():
+    assert BACKBONES.get("mlp")(in_dim=5, hidden=[7, 3])(torch.randn(4, 5)).shape == (4, 3)
+    net = BACKBONES.get("resnet18")(in_channels=3)
+    assert net(torch.randn(1, 3, 64, 64)).shape == (1, 512)
+
+
+def test_resnet_local_checkpoint_loaded_weights_only(tmp_path):
+    import torchvision
+
+    reference = torchvision.models.resnet18(weights=None)
+    path = tmp_path / "r18.pth"
+    torch.save(reference.state_dict(), path)
+    net = BACKBONES.get("resnet18")(pretrained=str(path))
+    assert torch.equal(net.body.conv1.weight, reference.conv1.weight)
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        BACKBONES.get("resnet18")(pretrained=str(tmp_path / "missing.pth"))
+
+
+def test_efficientnet_lite0_pretrained_offline():
+    import skimage.data
+    from PIL import Image
+    from torchvision.transforms import functional as TF
+
+    net = BACKBONES.get("efficientnet_lite0")()
+    net.eval()
+    image = TF.to_tensor(TF.center_crop(TF.resize(Image.fromarray(skimage.data.chelsea()), 256), 224))
+    x = TF.normalize(image, (0.485, 0.456, 0.406), (0.229, 0.224, 0.225))[None]
+    with torch.no_grad():
+        features = net(x)
+        logits = net.body.net._fc(features)
+    assert features.shape == (1, 1280)
+    assert int(logits.argmax()) in range(281, 286)  # the ImageNet cat classes: the shipped weights work
+
+
+def test_unknown_backbone_suggests_closest():
+    with pytest.raises(UnknownNameError, match="Did you mean 'resnet50'"):
+        BACKBONES.get("resnet5")

@@ -1,0 +1,105 @@
+"""End-to-end: the real ``da-bench`` CLI on small data."""
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from da_bench.cli import main
+
+PLUGIN = '''\
+import torch
+from da_bench import AdaptationLoss, register_loss
+
+
+@register_loss("mean_gap")
+class MeanGap(AdaptationLoss):
+    """Squared distance between the source and target feature means."""
+
+    def forward(self, out):
+        gap = out.source_features.mean(0) - out.target_features.mean(0)
+        return gap.pow(2).sum()
+'''
+TOY = ["source=moons", "target=moons_rot35", "backbone=mlp", "head_hidden=[]", "steps=40", "eval_every=20", "batch_size=16", "validator_samples=50", "threads=1"]
+
+
+def cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "da_bench.cli", *args], capture_output=True, text=True, cwd=cwd)
+
+
+def test_plugin_loss_in_fifteen_lines_runs_end_to_end(tmp_path):
+    plugin = tmp_path / "mean_gap.py"
+    plugin.write_text(PLUGIN)
+    assert len(PLUGIN.strip().splitlines()) <= 15
+    result = cli("--plugin", str(plugin), "run", "method=mean_gap", *TOY, "--out", str(tmp_path / "out"))
+    assert result.returncode == 0, result.stderr
+    summary = json.loads(result.stdout.strip().splitlines()[-1])
+    assert summary["status"] == "done"
+    record = json.loads(next((tmp_path / "out").rglob("record.json")).read_text())
+    assert record["config"]["method"] == "mean_gap"
+    listing = cli("--plugin", str(plugin), "methods")
+    assert "mean_gap" in listing.stdout and "Squared distance" in listing.stdout
+
+
+def test_methods_lists_everything_with_descriptions(capsys):
+    assert main(["methods"]) == 0
+    out = capsys.readouterr().out
+    for name in ("source_only", "dann", "cdan", "cdan_e", "dan", "jan", "coral", "confusion", "entropy", "mmd", "jmmd", "snd", "dev"):
+        assert f" {name} " in out
+
+
+@pytest.mark.parametrize("args,fragment", [
+    (["run", "method=dnn"], "Did you mean 'dann'"),
+    (["run", "backbone=resnet5"], "Did you mean 'resnet50'"),
+    (["run", "source=mnst"], "Did you mean 'mnist'"),
+    (["run", "lrr=0.1"], "Did you mean 'lr'"),
+    (["sweep", "nope.yaml"], "does not exist"),
+    (["sweep", "experiments/quickstart.yaml", "--launcher", "rey"], "Did you mean 'ray'"),
+    (["table", "no_such_dir"], "does not exist"),
+])
+def test_bad_input_is_one_clear_sentence(args, fragment, capsys):
+    assert main(args) == 2
+    err = capsys.readouterr().err.strip()
+    assert fragment in err and len(err.splitlines()) == 1
+
+
+def test_missing_dataset_stops_before_training(tmp_path, capsys):
+    assert main(["run", "source=usps", "target=mnist", "--data-root", str(tmp_path), "--out", str(tmp_path / "out")]) == 2
+    assert "usps" in capsys.readouterr().err
+    assert not list((tmp_path / "out").rglob("record.json"))
+
+
+def test_datasets_lists_found_and_missing(shared_root, capsys):
+    assert main(["datasets", "--data-root", str(shared_root)]) == 0
+    out = capsys.readouterr().out
+    assert "found   mnist " in out and "found   mnistm_like" in out and "missing svhn" in out and "how to obtain" in out
+
+
+@pytest.mark.parametrize("precision", ["bf16-mixed"])
+@pytest.mark.parametrize("method", ["source_only", "dann", "cdan", "cdan_e", "dan", "jan", "coral", "confusion", "entropy_min"])
+def test_every_method_runs_under_bf16_on_cpu(method, precision, tmp_path):
+    assert main(["run", f"method={method}", f"precision={precision}", *TOY, "--out", str(tmp_path)]) == 0
+
+
+def test_sweep_then_table_formats_and_plot(tmp_path):
+    sweep = tmp_path / "s.yaml"
+    sweep.write_text("name: toy\nbase: {source: moons, target: moons_rot35, backbone: mlp, head_hidden: [], steps: 40, eval_every: 20, batch_size: 16, validator_samples: 50, threads: 1}\n"
+                     "methods: [source_only, coral]\nseeds: [0, 1]\n")
+    out = tmp_path / "out"
+    result = cli("sweep", str(sweep), "--out", str(out), "--table", str(tmp_path / "tables"))
+    assert result.returncode == 0, result.stderr
+    assert "done 4" in result.stderr or "4 done" in result.stdout
+    assert (tmp_path / "tables" / "toy.md").exists() and (tmp_path / "tables" / "toy.png").stat().st_size > 1000
+    for fmt in ("md", "latex", "csv", "html"):
+        assert cli("table", str(out), "--format", fmt, "--selection", "snd").returncode == 0
+    again = cli("sweep", str(sweep), "--out", str(out))
+    assert "4 already done" in again.stderr and "0 to run" in again.stderr
+
+
+def test_wandb_offline_writes_files(tmp_path, monkeypatch):
+    pytest.importorskip("wandb", reason="wandb is an optional extra: pip install 'da-bench[wandb]'")
+    monkeypatch.setenv("WANDB_MODE", "offline")
+    monkeypatch.setenv("WANDB_SILENT", "true")
+    assert main(["run", *TOY, "loggers=[csv,wandb]", "--out", str(tmp_path)]) == 0
+    assert list(tmp_path.rglob("wandb/offline-run-*"))

@@ -1,0 +1,43 @@
+import pytest
+
+from da_bench.config import ConfigError, RunConfig, from_dict, load_yaml, parse_overrides, run_id
+
+
+def test_overrides_parse_types_and_nesting():
+    out = parse_overrides(["lr=0.1", "seeds=[1,2]", "losses.dann.width=100", "target=null"])
+    assert out == {"lr": 0.1, "seeds": [1, 2], "losses": {"dann": {"width": 100}}, "target": None}
+
+
+@pytest.mark.parametrize("data,fragment", [
+    ({"lrr": 0.1}, "Did you mean 'lr'"),
+    ({"lr": "fast"}, "'lr' must be of type"),
+    ({"lr": -0.1}, "'lr' must be positive"),
+    ({"precision": "bf16"}, "Did you mean 'bf16-mixed'"),
+    ({"val_fraction": 1.5}, "strictly between 0 and 1"),
+    ({"steps": 100, "eval_every": 30}, "multiple of 'eval_every'"),
+    ({"mode": "multitask"}, "set 'target: null'"),
+])
+def test_bad_values_give_one_clear_sentence(data, fragment):
+    with pytest.raises(ConfigError, match=fragment):
+        from_dict(data)
+
+
+def test_run_id_ignores_non_identity_keys_only():
+    a = from_dict({"data_root": "/x", "threads": 2})
+    b = from_dict({"data_root": "/y", "threads": 1})
+    assert run_id(a) == run_id(b)
+    assert run_id(a) != run_id(from_dict({"seed": 1}))
+
+
+def test_yaml_errors_name_the_file(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("lr: [unclosed\n")
+    with pytest.raises(ConfigError, match="bad.yaml"):
+        load_yaml(bad)
+    with pytest.raises(ConfigError, match="does not exist"):
+        load_yaml(tmp_path / "missing.yaml")
+
+
+def test_integer_precision_is_accepted():
+    assert from_dict({"precision": 32}).precision == "32"
+    assert isinstance(RunConfig().head_hidden, list)

@@ -1,0 +1,112 @@
+"""Digit loaders on the shared real data (where present) and on generated files in the real layouts."""
+import bz2
+import gzip
+import struct
+
+import h5py
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from da_bench.data.domains import DataError, describe, load_domain
+
+
+def write_idx(path, array: np.ndarray, compress: bool = True) -> None:
+    header = bytes([0, 0, 8, array.ndim]) + struct.pack(f">{array.ndim}I", *array.shape)
+    data = header + array.astype(np.uint8).tobytes()
+    (gzip.open if compress else open)(path, "wb").write(data)
+
+
+def test_mnist_shared_real_test_set(shared_root):
+    data = load_domain("mnist", shared_root)
+    test = data.splits["test"]
+    assert set(data.splits) == {"test"} and test.x.shape == (10000, 1, 28, 28)
+    assert torch.bincount(test.y).tolist() == [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
+
+
+def test_usps_shared_h5(shared_root):
+    data = load_domain("usps", shared_root)
+    assert len(data.splits["train"]) == 7291 and len(data.splits["test"]) == 2007
+    assert data.splits["train"].x.shape[1:] == (1, 16, 16)
+
+
+def test_mnist_m_shared_pngs_and_origin(shared_root):
+    data = load_domain("mnist_m", shared_root)
+    test = data.splits["test"]
+    assert test.x.shape == (9001, 3, 32, 32)
+    mnist = load_domain("mnist", shared_root).splits["test"]
+    assert torch.equal(test.y, mnist.y[:9001])  # MNIST-M test i comes from MNIST test i
+    assert np.array_equal(test.origin, mnist.origin[:9001])
+
+
+def test_mnist_generated_train_and_raw_files(tmp_path):
+    (tmp_path / "mnist").mkdir()
+    write_idx(tmp_path / "mnist" / "train-images-idx3-ubyte.gz", np.random.randint(0, 255, (7, 28, 28)))
+    write_idx(tmp_path / "mnist" / "train-labels-idx1-ubyte.gz", np.arange(7))
+    write_idx(tmp_path / "mnist" / "t10k-images-idx3-ubyte", np.zeros((3, 28, 28)), compress=False)
+    write_idx(tmp_path / "mnist" / "t10k-labels-idx1-ubyte", np.array([1, 2, 3]), compress=False)
+    data = load_domain("mnist", tmp_path)
+    assert len(data.splits["train"]) == 7 and len(data.splits["test"]) == 3
+
+
+def test_corrupt_and_missing_mnist_files_are_named(tmp_path):
+    with pytest.raises(DataError, match="mnist"):
+        load_domain("mnist", tmp_path)
+    (tmp_path / "mnist").mkdir()
+    (tmp_path / "mnist" / "t10k-images-idx3-ubyte.gz").write_bytes(b"not gzip at all")
+    write_idx(tmp_path / "mnist" / "t10k-labels-idx1-ubyte.gz", np.array([1]))
+    with pytest.raises(DataError, match="t10k-images-idx3-ubyte.gz"):
+        load_domain("mnist", tmp_path)
+
+
+def test_usps_libsvm_bz2(tmp_path):
+    (tmp_path / "usps").mkdir()
+    lines = ["3 1:-1 2:1 256:0.5", "10 5:0.25"]
+    (tmp_path / "usps" / "usps.bz2").write_bytes(bz2.compress("\n".join(lines).encode()))
+    data = load_domain("usps", tmp_path)
+    train = data.splits["train"]
+    assert train.y.tolist() == [2, 9]
+    assert float(train.x[0, 0, 0, 0]) == 0.0 and float(train.x[0, 0, 0, 1]) == 1.0
+
+
+def test_usps_h5_generated(tmp_path):
+    (tmp_path / "usps").mkdir()
+    with h5py.File(tmp_path / "usps" / "usps.h5", "w") as fh:
+        for split, n in (("train", 5), ("test", 2)):
+            fh.create_dataset(f"{split}/data", data=np.random.rand(n, 256).astype(np.float32))
+            fh.create_dataset(f"{split}/target", data=np.arange(n, dtype=np.int32))
+    assert len(load_domain("usps", tmp_path).splits["train"]) == 5
+
+
+def test_mnist_m_corrupt_png_named(tmp_path):
+    folder = tmp_path / "mnist_m" / "mnist_m_train"
+    folder.mkdir(parents=True)
+    Image.fromarray(np.zeros((32, 32, 3), dtype=np.uint8)).save(folder / "00000000.png")
+    (folder / "00000001.png").write_bytes(b"broken")
+    (tmp_path / "mnist_m" / "mnist_m_train_labels.txt").write_text("00000000.png 4\n00000001.png 5\n")
+    with pytest.raises(DataError, match="00000001.png"):
+        load_domain("mnist_m", tmp_path)
+
+
+def test_svhn_mat_label_ten_is_zero(tmp_path):
+    from scipy.io import savemat
+
+    (tmp_path / "svhn").mkdir()
+    savemat(tmp_path / "svhn" / "test_32x32.mat", {"X": np.zeros((32, 32, 3, 4), dtype=np.uint8), "y": np.array([[10], [1], [2], [10]])})
+    data = load_domain("svhn", tmp_path)
+    assert data.splits["test"].y.tolist() == [0, 1, 2, 0] and data.splits["test"].x.shape == (4, 3, 32, 32)
+
+
+def test_label_out_of_range_stops_with_message(tmp_path):
+    from scipy.io import savemat
+
+    (tmp_path / "syndigits").mkdir()
+    savemat(tmp_path / "syndigits" / "synth_test_32x32.mat", {"X": np.zeros((32, 32, 3, 2), dtype=np.uint8), "y": np.array([[11], [1]])})
+    with pytest.raises(DataError, match="outside 0..9"):
+        load_domain("syndigits", tmp_path)
+
+
+def test_describe_reports_missing_with_how_to_obtain(tmp_path):
+    row = describe("svhn", tmp_path)
+    assert row["found"] is False and "torchvision" in row["obtain"]

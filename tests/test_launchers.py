@@ -1,0 +1,113 @@
+"""Sweeps end to end on the two-moons toy: resume after SIGKILL, retry rules, parallel and Ray launchers."""
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+
+from da_bench.runner.launchers import run_sweep
+from da_bench.runner.records import iter_records
+from da_bench.runner.sweep import expand
+
+TOY = {"backbone": "mlp", "backbone_args": {"hidden": [16]}, "head_hidden": [], "source": "moons", "target": "moons_rot35",
+       "steps": 60, "eval_every": 20, "batch_size": 32, "validator_samples": 100, "threads": 1}
+
+
+def toy_sweep(tmp_path: Path, seeds: int = 2, methods=("source_only", "dann"), **base) -> Path:
+    path = tmp_path / "sweep.yaml"
+    path.write_text(yaml.safe_dump({"name": "toy", "base": {**TOY, **base}, "methods": list(methods), "pairs": ["moons->moons_rot35"], "seeds": list(range(seeds))}))
+    return path
+
+
+def records_by_id(out: Path) -> dict[str, list[dict]]:
+    found: dict[str, list[dict]] = {}
+    for record in iter_records(out):
+        found.setdefault(record["run_id"], []).append(record)
+    return found
+
+
+def da_bench(*args: str) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "da_bench.cli", *args], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+
+
+def test_sigkill_midway_then_resume_gives_one_done_record_per_point(tmp_path):
+    sweep = toy_sweep(tmp_path, seeds=3, steps=200, eval_every=20)
+    out = tmp_path / "out"
+    proc = da_bench("sweep", str(sweep), "--out", str(out), "--quiet")
+    deadline = time.time() + 120
+    victim = None
+    while time.time() < deadline and victim is None:  # wait for a run with a checkpoint and no record yet, after one finished
+        runs = list((out / "runs").glob("*")) if (out / "runs").exists() else []
+        done = [r for r in runs if (r / "record.json").exists()]
+        partial = [r for r in runs if (r / "checkpoints" / "last.ckpt").exists() and not (r / "record.json").exists()]
+        if done and partial:
+            victim = partial[0]
+        time.sleep(0.02)
+    assert victim is not None, proc.communicate()[0]
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    before = records_by_id(out)
+    assert 1 <= len(before) < 6
+    finished = {rid: recs[0]["provenance"]["seconds"] for rid, recs in before.items()}
+    proc = da_bench("sweep", str(sweep), "--out", str(out), "--quiet")
+    output = proc.communicate(timeout=300)[0]
+    assert proc.returncode == 0, output
+    after = records_by_id(out)
+    assert len(after) == 6 and all(len(v) == 1 and v[0]["status"] == "done" for v in after.values())
+    for rid, seconds in finished.items():  # finished records were not touched
+        assert after[rid][0]["provenance"]["seconds"] == seconds
+    assert after[victim.name][0]["resumed_from_step"] is not None  # the interrupted run continued from its checkpoint
+    assert len(after[victim.name][0]["history"]) == 10
+
+
+def test_failed_runs_are_kept_until_retry_failed(tmp_path):
+    out = tmp_path / "out"
+    configs = expand({"base": {**TOY, "lr": 1e6, "losses": {"dann": {"grl_max": 1e6}}}, "methods": ["dann"], "seeds": [0]}).configs
+    counts = run_sweep("diverge", configs, out, quiet=True)
+    record = next(iter_records(out))
+    assert counts["failed"] == 1 and record["status"] == "failed" and "diverged" in record["reason"]
+    assert run_sweep("diverge", configs, out, quiet=True) == {"total": 1, "done": 0, "failed": 1}
+    mtime = (out / "runs" / record["run_id"] / "record.json").stat().st_mtime_ns
+    run_sweep("diverge", configs, out, quiet=True, retry_failed=True)
+    assert (out / "runs" / record["run_id"] / "record.json").stat().st_mtime_ns != mtime
+
+
+def test_parallel_launcher_matches_local(tmp_path):
+    configs = expand({"base": TOY, "methods": ["source_only"], "seeds": [0, 1]}).configs
+    run_sweep("a", configs, tmp_path / "local", quiet=True)
+    run_sweep("a", configs, tmp_path / "parallel", launcher="parallel", workers=2, quiet=True)
+    local, parallel = records_by_id(tmp_path / "local"), records_by_id(tmp_path / "parallel")
+    assert local.keys() == parallel.keys()
+    for rid in local:
+        assert local[rid][0]["final"]["target_test_acc"] == pytest.approx(parallel[rid][0]["final"]["target_test_acc"], abs=1e-6)
+
+
+def test_ray_launcher_on_a_local_instance(tmp_path):
+    pytest.importorskip("ray", reason="Ray is an optional extra: pip install 'da-bench[ray]'")
+    configs = expand({"base": TOY, "methods": ["source_only"], "seeds": [0, 1]}).configs
+    run_sweep("a", configs, tmp_path / "local", quiet=True)
+    run_sweep("a", configs, tmp_path / "ray", launcher="ray", workers=2, quiet=True)
+    local, remote = records_by_id(tmp_path / "local"), records_by_id(tmp_path / "ray")
+    assert local.keys() == remote.keys()
+    for rid in local:
+        assert remote[rid][0]["status"] == "done"
+        assert local[rid][0]["final"]["target_test_acc"] == pytest.approx(remote[rid][0]["final"]["target_test_acc"], abs=1e-6)
+
+
+def test_record_contents(tmp_path):
+    configs = expand({"base": TOY, "methods": ["dann"], "seeds": [0]}).configs
+    run_sweep("a", configs, tmp_path, quiet=True)
+    record = next(iter_records(tmp_path))
+    for key in ("run_id", "status", "config", "history", "final", "provenance"):
+        assert key in record
+    assert {"method", "source", "target", "seed"} <= set(record["config"])
+    assert len(record["history"]) == 3 and {"source_val_acc", "target_test_acc", "val_snd", "val_dev", "val_im", "val_entropy"} <= set(record["final"])
+    prov = record["provenance"]
+    for key in ("git_commit", "git_dirty", "da_bench", "torch", "lightning", "device", "precision", "seconds", "peak_memory_mb"):
+        assert key in prov
+    assert json.loads((tmp_path / "sweeps" / "a.json").read_text())["runs"][0]["run_id"] == record["run_id"]

@@ -1,0 +1,83 @@
+"""Methods: specs, bad names, multi-task heads, transfer options, and the DANN toy convergence test."""
+import statistics
+from pathlib import Path
+
+import pytest
+import torch
+
+from da_bench.config import from_dict
+from da_bench.methods import AlternatingMethod, Method, build_method, loss_terms, resolve_method, search_space
+from da_bench.registry import METHODS, UnknownNameError
+from da_bench.runner.execute import execute, prepare
+
+TOY = {"source": "moons", "target": "moons_rot35", "backbone": "mlp", "backbone_args": {"hidden": [15], "activation": "sigmoid"},
+       "head_hidden": [], "batch_size": 32, "steps": 600, "eval_every": 600, "lr": 0.1, "momentum": 0.9, "lr_anneal": False,
+       "validator_samples": 50, "threads": 2}
+SMALL_DISC = {"width": 15, "depth": 1, "batch_norm": False}
+CONVERGENCE = {"source_only": {}, "dann": {"dann": SMALL_DISC}, "cdan": {"cdan": SMALL_DISC}, "dan": {"mmd": {}}, "coral": {"coral": {"weight": 10.0}}}
+
+
+def test_every_method_spec_resolves_and_declares_a_space():
+    for name in METHODS.names():
+        cfg = from_dict({"method": name})
+        assert resolve_method(name).description
+        assert "lr" in search_space(cfg)
+
+
+def test_unknown_method_or_loss_lists_choices():
+    with pytest.raises(UnknownNameError, match="Did you mean 'dann'"):
+        resolve_method("dnn")
+    with pytest.raises(UnknownNameError, match="Did you mean 'width'"):
+        loss_terms(from_dict({"method": "dann", "losses": {"dann": {"widht": 3}}}))
+
+
+def test_config_losses_override_and_add_terms():
+    terms = {t.loss: t for t in loss_terms(from_dict({"method": "dann", "losses": {"dann": {"weight": 0.5, "width": 100}, "entropy": {"weight": 0.1}}}))}
+    assert terms["dann"].weight == 0.5 and terms["dann"].params == {"width": 100} and terms["entropy"].weight == 0.1
+
+
+def test_confusion_uses_manual_alternating_optimisation():
+    model = build_method(from_dict({**TOY, "method": "confusion"}), (2,), 2)
+    assert isinstance(model, AlternatingMethod) and not model.automatic_optimization
+    assert type(build_method(from_dict({**TOY, "method": "dann"}), (2,), 2)) is Method
+
+
+def test_multitask_heads_with_own_weights_and_metrics(tmp_path):
+    cfg = from_dict({"source": "mnist5k", "target": None, "mode": "multitask", "steps": 20, "eval_every": 10, "batch_size": 16,
+                     "tasks": {"parity": {"labels": "parity", "weight": 0.5}}, "threads": 2})
+    record = execute(cfg, tmp_path)
+    assert record["status"] == "done", record.get("reason")
+    assert {"source_val_acc", "source_val_parity_acc"} <= set(record["final"])
+
+
+def test_freeze_backbone_and_start_from_checkpoint(tmp_path):
+    first = execute(from_dict({**TOY, "steps": 20, "eval_every": 10}), tmp_path)
+    ckpt = tmp_path / "runs" / first["run_id"] / "checkpoints" / "last.ckpt"
+    cfg = from_dict({**TOY, "method": "dann", "freeze_backbone": True, "init_checkpoint": str(ckpt), "steps": 20, "eval_every": 10})
+    _, model = prepare(cfg)
+    state = torch.load(ckpt, weights_only=False)["state_dict"]
+    assert torch.equal(model.backbone.body[0].weight, state["backbone.body.0.weight"])
+    assert not any(p.requires_grad for p in model.backbone.parameters())
+    before = model.backbone.body[0].weight.clone()
+    record = execute(cfg, tmp_path)
+    assert record["status"] == "done"
+    after = torch.load(tmp_path / "runs" / record["run_id"] / "checkpoints" / "last.ckpt", weights_only=False)["state_dict"]
+    assert torch.equal(after["backbone.body.0.weight"], before)
+
+
+def test_backbone_lr_multiplier_groups():
+    model = build_method(from_dict({**TOY, "backbone_lr_mult": 0.1}), (2,), 2)
+    lrs = sorted(g["lr"] for g in model.configure_optimizers()["optimizer"].param_groups)
+    assert lrs == pytest.approx([0.01, 0.1])
+
+
+def test_dann_toy_adaptation_beats_source_only(tmp_path):
+    """The DANN paper's toy (JMLR 2016, Sec. 5.1.1): every adaptation loss raises target accuracy over seeds."""
+    seeds = [0, 1, 2]
+    mean_acc = {}
+    for method, losses in CONVERGENCE.items():
+        accs = [execute(from_dict({**TOY, "method": method, "losses": losses, "seed": s}), tmp_path)["final"]["target_test_acc"] for s in seeds]
+        mean_acc[method] = statistics.fmean(accs)
+    print("toy target accuracy:", {k: round(v, 3) for k, v in mean_acc.items()})
+    for method in ("dann", "cdan", "dan", "coral"):
+        assert mean_acc[method] > mean_acc["source_only"] + 0.01, mean_acc

@@ -1,0 +1,33 @@
+import pytest
+
+from da_bench.config import ConfigError
+from da_bench.runner.sweep import expand, parse_pair
+
+
+def test_grid_expansion_counts_and_pairs():
+    sweep = expand({"methods": ["source_only", "dann"], "pairs": ["mnist5k->mnistm_like", ["moons", "moons_rot35"]],
+                    "seeds": [0, 1], "grid": {"lr": [0.01, 0.1]}})
+    assert len(sweep.configs) == 2 * 2 * 2 * 2
+    assert {(c.source, c.target) for c in sweep.configs} == {("mnist5k", "mnistm_like"), ("moons", "moons_rot35")}
+
+
+def test_random_search_draws_are_seeded_and_in_space():
+    data = {"methods": ["dann"], "random_search": {"trials": 3, "seed": 7}}
+    a, b = expand(data), expand(data)
+    assert [c.lr for c in a.configs] == [c.lr for c in b.configs]
+    assert all(1e-3 <= c.lr <= 1e-1 for c in a.configs)
+    assert all(c.losses["dann"]["grl_max"] in (0.1, 0.3, 1.0) for c in a.configs)
+    assert len({c.lr for c in a.configs}) == 3
+
+
+def test_method_overrides_and_bad_keys():
+    sweep = expand({"methods": ["dann"], "method_overrides": {"dann": {"losses": {"dann": {"width": 100}}}}})
+    assert sweep.configs[0].losses == {"dann": {"width": 100}}
+    with pytest.raises(ConfigError, match="Did you mean 'methods'"):
+        expand({"method": ["dann"]})
+    with pytest.raises(ConfigError, match="source->target"):
+        parse_pair("mnist_usps")
+
+
+def test_multi_source_pair_syntax():
+    assert parse_pair("mnist+usps->mnist_m") == (["mnist", "usps"], "mnist_m")

@@ -1,0 +1,79 @@
+import re
+import statistics
+
+import pytest
+
+from da_bench.report.collect import collect
+from da_bench.report.table import build_table, latex_escape, load_reference, render
+from helpers import fake_manifest, fake_record
+
+
+@pytest.fixture
+def runs(tmp_path):
+    accs = {("source_only", 0): 0.50, ("source_only", 1): 0.54, ("source_only", 2): 0.52,
+            ("dann", 0): 0.70, ("dann", 1): 0.60, ("dann", 2): 0.65}
+    manifest = []
+    for (method, seed), acc in accs.items():
+        fake_record(tmp_path, f"{method}{seed}", method, "mnist", "mnist_m", seed, acc)
+        manifest.append((f"{method}{seed}", method, "mnist", "mnist_m", seed))
+    # a second pair where one dann seed failed and one is missing
+    for seed in range(3):
+        fake_record(tmp_path, f"so_u{seed}", "source_only", "mnist", "usps", seed, 0.8)
+        manifest.append((f"so_u{seed}", "source_only", "mnist", "usps", seed))
+        manifest.append((f"dann_u{seed}", "dann", "mnist", "usps", seed))
+    fake_record(tmp_path, "dann_u0", "dann", "mnist", "usps", 0, 0.9)
+    fake_record(tmp_path, "dann_u1", "dann", "mnist", "usps", 1, None, status="failed")
+    fake_manifest(tmp_path, "digits", manifest)
+    return tmp_path
+
+
+def test_means_stds_counts_and_best_bold(runs):
+    table = build_table(collect(runs, "last"), "last", "digits")
+    dann = table.rows["dann"][0]
+    assert dann.mean == pytest.approx(65.0) and dann.std == pytest.approx(statistics.stdev([70, 60, 65])) and dann.n == 3
+    md = render(table, "md")
+    assert "**65.0 ± 5.0 (n=3)**" in md and "52.0 ± 2.0 (n=3)" in md
+
+
+def test_missing_and_failed_runs_are_shown_not_hidden(runs):
+    table = build_table(collect(runs, "last"), "last", "digits")
+    usps = table.rows["dann"][1]
+    assert usps.n == 1 and "1/3 seeds" in usps.note and "1 failed" in usps.note
+    assert "some pairs incomplete" in table.rows["dann"][2].note
+    assert table.rows["source_only"][2].note == ""
+
+
+def test_oracle_is_labelled(runs):
+    md = render(build_table(collect(runs, "oracle"), "oracle", "digits"), "md")
+    assert "ORACLE" in md
+    assert "ORACLE" not in render(build_table(collect(runs, "source-val"), "source-val", "digits"), "md")
+
+
+def test_latex_balanced_and_escaped(runs):
+    tex = render(build_table(collect(runs, "last"), "last", "digits_table"), "latex")
+    for env in ("table", "tabular"):
+        assert tex.count(rf"\begin{{{env}}}") == tex.count(rf"\end{{{env}}}") == 1
+    assert r"digits\_table" in tex and r"\textbf{" in tex
+    assert tex.count("{") == tex.count("}")
+    assert latex_escape("a_b & 5%") == r"a\_b \& 5\%"
+
+
+def test_csv_and_html(runs):
+    csv_text = render(build_table(collect(runs, "last"), "last", "d"), "csv")
+    assert csv_text.splitlines()[0].startswith("method,pair,selection,mean")
+    html = render(build_table(collect(runs, "last"), "last", "d"), "html")
+    assert html.count("<tr>") == 3 and "<b>" in html
+
+
+def test_reference_numbers_beside_ours(runs, tmp_path):
+    ref = tmp_path / "ref.csv"
+    ref.write_text("benchmark,backbone,method,source_pair,accuracy\nDigits,x,DANN,MNIST->MNIST-M,76.66\n")
+    table = build_table(collect(runs, "last"), "last", "digits", load_reference(ref))
+    assert "/ 76.7 (-11.7)" in render(table, "md")
+
+
+def test_validator_selection_uses_history(tmp_path):
+    history = [{"step": 1, "source_val_acc": 0.9, "target_test_acc": 0.3}, {"step": 2, "source_val_acc": 0.8, "target_test_acc": 0.6}]
+    fake_record(tmp_path, "r", "dann", "a", "b", 0, None, history=history)
+    assert build_table(collect(tmp_path, "source-val"), "source-val", "t").rows["dann"][0].mean == pytest.approx(30.0)
+    assert build_table(collect(tmp_path, "oracle"), "oracle", "t").rows["dann"][0].mean == pytest.approx(60.0)
