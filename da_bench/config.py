@@ -187,6 +187,8 @@ def to_dict(cfg: RunConfig) -> dict[str, Any]:
 
 
 def run_id(cfg: RunConfig) -> str:
-    """Stable id: a hash of the resolved config without the keys that do not change results."""
-    identity = {k: v for k, v in to_dict(cfg).items() if k not in NON_IDENTITY_KEYS}
+    """Stable id: a hash of the config values that differ from the defaults, without the keys that
+    do not change results; adding a new option with a default keeps every earlier id (and record)."""
+    defaults = to_dict(RunConfig())
+    identity = {k: v for k, v in to_dict(cfg).items() if k not in NON_IDENTITY_KEYS and v != defaults[k]}
     return hashlib.sha1(json.dumps(identity, sort_keys=True).encode()).hexdigest()[:12]

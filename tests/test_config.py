@@ -41,3 +41,8 @@ def test_yaml_errors_name_the_file(tmp_path):
 def test_integer_precision_is_accepted():
     assert from_dict({"precision": 32}).precision == "32"
     assert isinstance(RunConfig().head_hidden, list)
+
+
+def test_run_id_depends_only_on_non_default_values():
+    assert run_id(from_dict({})) == run_id(RunConfig())
+    assert run_id(from_dict({"lr": 0.01})) == run_id(from_dict({}))  # 0.01 is the default

@@ -20,6 +20,7 @@ from torch import Tensor
 from da_bench.losses.base import AdaptationLoss, StepOutputs, full_precision, register_loss
 
 DEFAULT_EXPONENTS = (-3, -2, -1, 0, 1)
+BETA_MIN = 1e-6  # floor of the bandwidth base, so collapsed features give a finite loss
 
 
 def _multi_gaussian(sq_dist: Tensor, beta: Tensor, exponents: Sequence[float]) -> Tensor:
@@ -37,7 +38,7 @@ def kernel_matrix(z: Tensor, exponents: Sequence[float] | None = DEFAULT_EXPONEN
     sq = squared_distances(z)
     if sigma is not None:
         return torch.exp(-sq / (2.0 * sigma**2))
-    return _multi_gaussian(sq, sq.detach().mean(), exponents or DEFAULT_EXPONENTS)
+    return _multi_gaussian(sq, sq.detach().mean().clamp_min(BETA_MIN), exponents or DEFAULT_EXPONENTS)
 
 
 def quadratic_mmd2(kernel: Tensor, m: int) -> Tensor:
@@ -63,7 +64,7 @@ def linear_mmd2(layers: Sequence[tuple[Tensor, Tensor]], exponents: Sequence[flo
         x1, x2, y1, y2 = xs[0:k:2], xs[1:k:2], xt[0:k:2], xt[1:k:2]
         pairs = [_pair_sq(x1, x2), _pair_sq(y1, y2), _pair_sq(x1, y2), _pair_sq(x2, y1)]
         if sigma is None:
-            beta = torch.cat(pairs).detach().mean()
+            beta = torch.cat(pairs).detach().mean().clamp_min(BETA_MIN)
             kv = [_multi_gaussian(d, beta, exponents) for d in pairs]
         else:
             kv = [torch.exp(-d / (2.0 * sigma**2)) for d in pairs]

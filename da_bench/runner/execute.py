@@ -48,6 +48,17 @@ def peak_memory_mb(device: torch.device) -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports KiB (process peak)
 
 
+def resumable_step(checkpoint: Path) -> int | None:
+    """The global step of a usable checkpoint; a file cut short by a kill is set aside, and the run starts afresh."""
+    if not checkpoint.exists():
+        return None
+    try:
+        return int(torch.load(checkpoint, map_location="cpu", weights_only=False)["global_step"])
+    except Exception:  # noqa: BLE001 - any unreadable checkpoint is unusable
+        checkpoint.rename(checkpoint.with_suffix(".corrupt"))
+        return None
+
+
 def prepare(cfg: RunConfig) -> tuple[Any, Any]:
     """Build the data module and the method; raises at set-up (bad data, bad names) before any training."""
     import pytorch_lightning as pl
@@ -83,11 +94,12 @@ def execute(cfg: RunConfig, out: Path) -> dict[str, Any]:
     trainer = pl.Trainer(
         accelerator="gpu" if use_gpu else "cpu", devices=1, precision=cfg.precision,
         max_epochs=cfg.steps // cfg.eval_every, logger=_loggers(cfg, folder),
-        callbacks=[ModelCheckpoint(dirpath=str(folder / "checkpoints"), save_last=True, save_top_k=0)],
+        # one rolling checkpoint after every evaluation (no monitor + top-1 keeps the latest as last.ckpt)
+        callbacks=[ModelCheckpoint(dirpath=str(folder / "checkpoints"), filename="last", save_top_k=1, enable_version_counter=False)],
         enable_progress_bar=False, enable_model_summary=False, num_sanity_val_steps=0, log_every_n_steps=50,
         deterministic=not use_gpu, default_root_dir=str(folder),
     )
-    resumed_from = torch.load(checkpoint, map_location="cpu", weights_only=False).get("global_step") if checkpoint.exists() else None
+    resumed_from = resumable_step(checkpoint)
     record: dict[str, Any] = {"run_id": run_id(cfg), "config": to_dict(cfg), "resumed_from_step": resumed_from,
                               "provenance": {**provenance(), "device": str(device), "precision": cfg.precision, "deterministic": not use_gpu}}
     start = time.perf_counter()
