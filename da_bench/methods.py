@@ -303,8 +303,7 @@ class Method(pl.LightningModule):
                 continue
             data = cat[idx]
             point[f"{role}_acc"] = self._accuracy(data["logits"], data["labels"])
-            if role == "target_test":
-                point["target_test_per_class"] = self._accuracy(data["logits"], data["labels"], per_class=True)
+            point[f"{role}_per_class"] = self._accuracy(data["logits"], data["labels"], per_class=True)
             for task in self.tasks:
                 if task != "label":
                     preds = torch.cat([t[task] for t in data["tasks"]])

@@ -26,14 +26,15 @@ def test_every_loss_finite_under_bf16_autocast(name):
         value = loss(out)
     assert value.ndim == 0 and torch.isfinite(value)
     value.float().backward()
-    grads = [t.grad for t in (out.source_features, out.target_features) if t.grad is not None]
-    assert grads, f"{name} gives no gradient to the features"
+    inputs = (out.source_features, out.target_features, out.source_logits, out.target_logits)
+    grads = [t.grad for t in inputs if t.grad is not None]
+    assert grads, f"{name} gives no gradient to the network outputs"
     assert all(torch.isfinite(g).all() for g in grads)
 
 
 def test_dann_reverses_gradient_into_features():
     torch.manual_seed(0)
-    loss = DANNLoss(16, 4, width=8, depth=1, batch_norm=False, grl_schedule="constant")
+    loss = DANNLoss(16, 4, width=8, depth=1, batch_norm=False, grl_schedule="constant").eval()  # no dropout
     out = outputs()
     loss(out).backward()
     disc_grad = out.source_features.grad.clone()

@@ -73,11 +73,28 @@ def prepare(cfg: RunConfig) -> tuple[Any, Any]:
     return dm, model
 
 
-def execute(cfg: RunConfig, out: Path) -> dict[str, Any]:
-    """Run (or resume) one configuration; returns its record. A ``done`` record is returned untouched."""
+def uses_gpu(cfg: RunConfig) -> bool:
+    return cfg.device == "cuda" or (cfg.device == "auto" and torch.cuda.is_available())
+
+
+def make_trainer(cfg: RunConfig, folder: Path, callbacks: list[Any] | None = None) -> Any:
+    """The Trainer every run uses: loggers, one rolling checkpoint per evaluation, no progress bar."""
     import pytorch_lightning as pl
     from pytorch_lightning.callbacks import ModelCheckpoint
 
+    use_gpu = uses_gpu(cfg)
+    # one rolling checkpoint after every evaluation (no monitor + top-1 keeps the latest as last.ckpt)
+    checkpointing = ModelCheckpoint(dirpath=str(folder / "checkpoints"), filename="last", save_top_k=1, enable_version_counter=False)
+    return pl.Trainer(
+        accelerator="gpu" if use_gpu else "cpu", devices=1, precision=cfg.precision,
+        max_epochs=cfg.steps // cfg.eval_every, logger=_loggers(cfg, folder), callbacks=[checkpointing, *(callbacks or [])],
+        enable_progress_bar=False, enable_model_summary=False, num_sanity_val_steps=0, log_every_n_steps=50,
+        deterministic=not use_gpu, default_root_dir=str(folder),
+    )
+
+
+def execute(cfg: RunConfig, out: Path) -> dict[str, Any]:
+    """Run (or resume) one configuration; returns its record. A ``done`` record is returned untouched."""
     from da_bench.methods import DivergedError
 
     folder = run_dir(cfg, out)
@@ -88,17 +105,10 @@ def execute(cfg: RunConfig, out: Path) -> dict[str, Any]:
     if cfg.threads:
         torch.set_num_threads(cfg.threads)
     dm, model = prepare(cfg)
-    use_gpu = cfg.device == "cuda" or (cfg.device == "auto" and torch.cuda.is_available())
+    use_gpu = uses_gpu(cfg)
     device = torch.device("cuda" if use_gpu else "cpu")
     checkpoint = folder / "checkpoints" / "last.ckpt"
-    trainer = pl.Trainer(
-        accelerator="gpu" if use_gpu else "cpu", devices=1, precision=cfg.precision,
-        max_epochs=cfg.steps // cfg.eval_every, logger=_loggers(cfg, folder),
-        # one rolling checkpoint after every evaluation (no monitor + top-1 keeps the latest as last.ckpt)
-        callbacks=[ModelCheckpoint(dirpath=str(folder / "checkpoints"), filename="last", save_top_k=1, enable_version_counter=False)],
-        enable_progress_bar=False, enable_model_summary=False, num_sanity_val_steps=0, log_every_n_steps=50,
-        deterministic=not use_gpu, default_root_dir=str(folder),
-    )
+    trainer = make_trainer(cfg, folder)
     resumed_from = resumable_step(checkpoint)
     record: dict[str, Any] = {"run_id": run_id(cfg), "config": to_dict(cfg), "resumed_from_step": resumed_from,
                               "provenance": {**provenance(), "device": str(device), "precision": cfg.precision, "deterministic": not use_gpu}}

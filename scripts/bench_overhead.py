@@ -1,0 +1,131 @@
+"""da_bench's cost over a hand-written PyTorch loop, for the DANN digits recipe on CPU.
+
+(a) a minimal DANN loop in plain PyTorch, and (b) the same network, batch (64 source + 64 target),
+data (MNIST-5k -> MNIST-M-like, in memory), optimiser and number of steps trained by da_bench
+through the Lightning Trainer exactly as ``da-bench run`` builds it (CSV logger, checkpointing).
+Each variant runs in its own process, interleaved a/b/a/b..., with the same thread count; we print
+the median seconds per step of each, the ratio (b)/(a), and each process's peak resident memory.
+
+    python scripts/bench_overhead.py [--steps 300] [--repeats 3] [--threads 1]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import torch
+
+CONFIG = {"method": "dann", "source": "mnist5k", "target": "mnistm_like", "backbone": "dann_digits", "head_hidden": [100, 100],
+          "batch_size": 64, "lr": 0.01, "momentum": 0.9, "losses": {"dann": {"width": 100, "depth": 1, "batch_norm": False}}}
+WARMUP = 20
+
+
+def plain_loop(steps: int) -> list[float]:
+    """(a): the same model pieces, a plain training loop, no framework."""
+    import torch.nn.functional as F
+
+    from da_bench.config import from_dict
+    from da_bench.data.datamodule import PairedDataModule
+    from da_bench.losses.base import domain_bce
+    from da_bench.models.backbones import dann_digits
+    from da_bench.models.grl import reverse_gradient
+    from da_bench.models.heads import DomainDiscriminator, mlp_classifier
+    from da_bench.schedules import annealed_lr_factor, dann_ramp
+
+    dm = PairedDataModule(from_dict({**CONFIG, "steps": steps, "eval_every": steps}))
+    dm.setup("fit")
+    xs_all, ys_all = dm.splits["source_train"].x, dm.splits["source_train"].y
+    xt_all = dm.splits["target_unlabeled"].x
+    torch.manual_seed(0)
+    backbone, head, disc = dann_digits(3), mlp_classifier(768, 10, (100, 100)), DomainDiscriminator(768, 100, 1, False)
+    params = [*backbone.parameters(), *head.parameters(), *disc.parameters()]
+    opt = torch.optim.SGD(params, lr=0.01, momentum=0.9)
+    g = torch.Generator().manual_seed(0)
+    times = []
+    for step in range(steps):
+        times.append(time.perf_counter())
+        p = step / steps
+        for group in opt.param_groups:
+            group["lr"] = 0.01 * annealed_lr_factor(p)
+        i = torch.randint(len(ys_all), (64,), generator=g)
+        j = torch.randint(len(xt_all), (64,), generator=g)
+        f = backbone(torch.cat([xs_all[i], xt_all[j]]))
+        loss = F.cross_entropy(head(f[:64]), ys_all[i])
+        r = reverse_gradient(f, dann_ramp(p))
+        loss = loss + domain_bce(disc(r[:64]), disc(r[64:]))
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    times.append(time.perf_counter())
+    return times
+
+
+def framework_loop(steps: int) -> list[float]:
+    """(b): da_bench's Method, data module and Trainer, as ``da-bench run`` builds them."""
+    import pytorch_lightning as pl
+
+    from da_bench.config import from_dict
+    from da_bench.runner.execute import _quiet_lightning, make_trainer, prepare
+
+    times: list[float] = []
+
+    class StepTimes(pl.Callback):
+        def on_train_batch_start(self, *args) -> None:
+            times.append(time.perf_counter())
+
+        def on_train_end(self, *args) -> None:
+            times.append(time.perf_counter())
+
+    _quiet_lightning()
+    cfg = from_dict({**CONFIG, "steps": steps, "eval_every": steps})
+    dm, model = prepare(cfg)
+    dm.eval_roles = []  # compare training steps only: evaluation has no counterpart in the plain loop
+    trainer = make_trainer(cfg, Path(tempfile.mkdtemp()), [StepTimes()])
+    trainer.limit_val_batches = 0
+    trainer.fit(model, datamodule=dm)
+    return times
+
+
+def child(variant: str, steps: int, threads: int) -> None:
+    from da_bench.cli import import_builtins
+
+    import_builtins()
+    torch.set_num_threads(threads)
+    times = (plain_loop if variant == "plain" else framework_loop)(steps)
+    per_step = [b - a for a, b in zip(times[WARMUP:], times[WARMUP + 1 :])]
+    print(json.dumps({"variant": variant, "median_s": statistics.median(per_step), "steps": len(per_step),
+                      "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--steps", type=int, default=300)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--child", choices=["plain", "da_bench"])
+    args = parser.parse_args()
+    if args.child:
+        child(args.child, args.steps, args.threads)
+        return
+    runs: dict[str, list[dict]] = {"plain": [], "da_bench": []}
+    for _ in range(args.repeats):
+        for variant in ("plain", "da_bench"):
+            out = subprocess.run([sys.executable, __file__, "--child", variant, "--steps", str(args.steps), "--threads", str(args.threads)],
+                                 capture_output=True, text=True, check=True).stdout
+            runs[variant].append(json.loads(out.strip().splitlines()[-1]))
+    med = {v: statistics.median(r["median_s"] for r in rs) for v, rs in runs.items()}
+    for variant, rs in runs.items():
+        print(f"{variant:<9} median {1000 * med[variant]:.2f} ms/step  (per repeat: {', '.join(f'{1000 * r['median_s']:.2f}' for r in rs)}); "
+              f"peak RSS {max(r['peak_rss_mb'] for r in rs):.0f} MB")
+    print(f"ratio da_bench / plain = {med['da_bench'] / med['plain']:.3f}  ({args.steps} steps, {args.threads} thread(s), batch 64+64, {args.repeats} interleaved repeats)")
+
+
+if __name__ == "__main__":
+    main()
