@@ -118,11 +118,12 @@ def cmd_sweep(args: argparse.Namespace) -> int:
                        [str(Path(p).resolve()) for p in args.plugin], args.ray_address)
     print(f"sweep '{sweep.name}': {counts['done']} done, {counts['failed']} failed of {counts['total']}")
     if args.table:
-        write_tables(Path(args.out), args.table, sweep.name, ["source-val", "oracle"], args.reference)
+        command = "da-bench " + " ".join(sys.argv[1:]) if sys.argv and sys.argv[0].endswith("da-bench") else f"da-bench sweep {args.sweep}"
+        write_tables(Path(args.out), args.table, sweep.name, ["source-val", "oracle"], args.reference, f"Command: `{command}` (sweep file: `{args.sweep}`).")
     return 0 if counts["failed"] == 0 else 1
 
 
-def write_tables(runs: Path, dest: Path | str, title: str, rules: list[str], reference: str | None) -> None:
+def write_tables(runs: Path, dest: Path | str, title: str, rules: list[str], reference: str | None, provenance: str = "") -> None:
     """Markdown leaderboards (one per rule) plus a bar chart, printed and written under ``dest``."""
     from da_bench.report.collect import collect
     from da_bench.report.plot import bar_chart
@@ -139,7 +140,7 @@ def write_tables(runs: Path, dest: Path | str, title: str, rules: list[str], ref
         if rule == rules[0]:
             bar_chart(table, dest / f"{title}.png")
     text = "\n".join(parts)
-    (dest / f"{title}.md").write_text(text)
+    (dest / f"{title}.md").write_text(f"{provenance}\n\n{text}" if provenance else text)
     print(text)
 
 

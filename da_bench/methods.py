@@ -233,7 +233,7 @@ class Method(pl.LightningModule):
             return total
         for term in self.terms:
             value = self.adaptation[term.loss](out)
-            self.log(f"train/{term.loss}", value.detach(), on_step=True, on_epoch=False)
+            self.log_step(f"train/{term.loss}", value)
             total = total + term.weight * WEIGHT_SCHEDULES[term.schedule](out.progress) * value
         return total
 
@@ -245,8 +245,13 @@ class Method(pl.LightningModule):
         sup_loss, out, _ = self.step_outputs(batch)
         loss = sup_loss + self.adaptation_loss(out)
         self.check_finite(loss)
-        self.log("train/loss", loss.detach(), on_step=True, on_epoch=False)
+        self.log_step("train/loss", loss)
         return loss
+
+    def log_step(self, name: str, value: Tensor) -> None:
+        """Log a training scalar only on the steps the logger writes (Lightning drops the others anyway)."""
+        if self._trainer is None or self.global_step % self.trainer.log_every_n_steps == 0:
+            self.log(name, value.detach(), on_step=True, on_epoch=False)
 
     # ----- optimisation -------------------------------------------------------------------------
     def param_groups(self, exclude: set[int] | None = None) -> list[dict[str, Any]]:
@@ -356,8 +361,8 @@ class AlternatingMethod(Method):
         main_opt.step()  # adversary grads from this backward are cleared before its next step
         for sched in self.lr_schedulers():
             sched.step()
-        self.log("train/loss", loss.detach(), on_step=True, on_epoch=False)
-        self.log("train/adversary", adv_loss.detach(), on_step=True, on_epoch=False)
+        self.log_step("train/loss", loss)
+        self.log_step("train/adversary", adv_loss)
         return loss
 
 

@@ -122,7 +122,8 @@ def main() -> None:
             runs[variant].append(json.loads(out.strip().splitlines()[-1]))
     med = {v: statistics.median(r["median_s"] for r in rs) for v, rs in runs.items()}
     for variant, rs in runs.items():
-        print(f"{variant:<9} median {1000 * med[variant]:.2f} ms/step  (per repeat: {', '.join(f'{1000 * r['median_s']:.2f}' for r in rs)}); "
+        per_repeat = ", ".join(f"{1000 * r['median_s']:.2f}" for r in rs)
+        print(f"{variant:<9} median {1000 * med[variant]:.2f} ms/step  (per repeat: {per_repeat}); "
               f"peak RSS {max(r['peak_rss_mb'] for r in rs):.0f} MB")
     print(f"ratio da_bench / plain = {med['da_bench'] / med['plain']:.3f}  ({args.steps} steps, {args.threads} thread(s), batch 64+64, {args.repeats} interleaved repeats)")
 
