@@ -118,7 +118,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
                        [str(Path(p).resolve()) for p in args.plugin], args.ray_address)
     print(f"sweep '{sweep.name}': {counts['done']} done, {counts['failed']} failed of {counts['total']}")
     if args.table:
-        command = "da-bench " + " ".join(sys.argv[1:]) if sys.argv and sys.argv[0].endswith("da-bench") else f"da-bench sweep {args.sweep}"
+        command = "da-bench " + " ".join(sys.argv[1:])
         write_tables(Path(args.out), args.table, sweep.name, ["source-val", "oracle"], args.reference, f"Command: `{command}` (sweep file: `{args.sweep}`).")
     return 0 if counts["failed"] == 0 else 1
 
@@ -225,6 +225,7 @@ def main(argv: list[str] | None = None) -> int:
         load_plugins(plugins)
         parser = build_parser()
         args = parser.parse_args(argv)
+        args.plugin = plugins  # wherever --plugin stood; sweeps hand them to worker processes
         return args.fn(args)
     except (ConfigError, DataError, UnknownNameError, FileNotFoundError, ValueError) as err:
         print(f"da-bench: error: {err}", file=sys.stderr)

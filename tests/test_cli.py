@@ -40,6 +40,10 @@ def test_plugin_loss_in_fifteen_lines_runs_end_to_end(tmp_path):
     assert record["config"]["method"] == "mean_gap"
     listing = cli("--plugin", str(plugin), "methods")
     assert "mean_gap" in listing.stdout and "Squared distance" in listing.stdout
+    sweep = tmp_path / "s.yaml"
+    sweep.write_text("name: plug\nbase: {source: moons, target: moons_rot35, backbone: mlp, head_hidden: [], steps: 20, eval_every: 20, batch_size: 16, threads: 1}\nmethods: [mean_gap]\nseeds: [0, 1]\n")
+    parallel = cli("sweep", str(sweep), "--plugin", str(plugin), "--launcher", "parallel", "--workers", "2", "--out", str(tmp_path / "par"))
+    assert parallel.returncode == 0 and "2 done" in parallel.stdout, parallel.stderr[-2000:]
 
 
 def test_methods_lists_everything_with_descriptions(capsys):

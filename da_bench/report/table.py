@@ -23,8 +23,7 @@ class Entry:
 
 def summarize(cell: Cell | None) -> Entry:
     if cell is None or not cell.values:
-        missing = cell.expected if cell and cell.expected else 0
-        return Entry(None, None, 0, f"failed {cell.failed}" if cell and cell.failed else ("missing" if missing or cell is None else "missing"))
+        return Entry(None, None, 0, f"failed {cell.failed}" if cell and cell.failed else "missing")
     n = len(cell.values)
     std = statistics.stdev(cell.values) if n > 1 else None
     short = []
