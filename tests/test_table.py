@@ -67,9 +67,10 @@ def test_csv_and_html(runs):
 
 def test_reference_numbers_beside_ours(runs, tmp_path):
     ref = tmp_path / "ref.csv"
-    ref.write_text("benchmark,backbone,method,source_pair,accuracy\nDigits,x,DANN,MNIST->MNIST-M,76.66\n")
+    ref.write_text("benchmark,backbone,method,source_pair,accuracy\nDigits,x,DANN,MNIST->MNIST-M,76.66\nDigits,x,DANN,Avg,90.0\n")
     table = build_table(collect(runs, "last"), "last", "digits", load_reference(ref))
     assert "/ 76.7 (-11.7)" in render(table, "md")
+    assert table.rows["dann"][-1].reference is None  # a paper's average covers other pairs
 
 
 def test_validator_selection_uses_history(tmp_path):

@@ -69,10 +69,8 @@ def build_table(collected: Collected, rule: str, title: str, reference: dict[tup
         if reference:
             for entry, pair in zip(entries, collected.pairs):
                 entry.reference = reference.get((method_label(method), pair))
-        avg = average_entry(entries)
-        if reference:
-            avg.reference = reference.get((method_label(method), "Avg"))
-        rows[method] = entries + [avg]
+        # no published number beside our average: a paper's 'Avg' covers its own set of pairs, not ours
+        rows[method] = entries + [average_entry(entries)]
     return Table(title, rule, collected.pairs + ["Avg"], rows, bool(reference))
 
 
