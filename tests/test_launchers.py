@@ -79,26 +79,25 @@ def test_failed_runs_are_kept_until_retry_failed(tmp_path):
     assert (out / "runs" / record["run_id"] / "record.json").stat().st_mtime_ns != mtime
 
 
-def test_parallel_launcher_matches_local(tmp_path):
+def assert_launcher_matches_local(tmp_path: Path, launcher: str) -> None:
+    """The same grid through ``launcher`` and through ``local`` gives the same done records."""
     configs = expand({"base": TOY, "methods": ["source_only"], "seeds": [0, 1]}).configs
     run_sweep("a", configs, tmp_path / "local", quiet=True)
-    run_sweep("a", configs, tmp_path / "parallel", launcher="parallel", workers=2, quiet=True)
-    local, parallel = records_by_id(tmp_path / "local"), records_by_id(tmp_path / "parallel")
-    assert local.keys() == parallel.keys()
+    run_sweep("a", configs, tmp_path / launcher, launcher=launcher, workers=2, quiet=True)
+    local, other = records_by_id(tmp_path / "local"), records_by_id(tmp_path / launcher)
+    assert local.keys() == other.keys()
     for rid in local:
-        assert local[rid][0]["final"]["target_test_acc"] == pytest.approx(parallel[rid][0]["final"]["target_test_acc"], abs=1e-6)
+        assert other[rid][0]["status"] == "done"
+        assert local[rid][0]["final"]["target_test_acc"] == pytest.approx(other[rid][0]["final"]["target_test_acc"], abs=1e-6)
+
+
+def test_parallel_launcher_matches_local(tmp_path):
+    assert_launcher_matches_local(tmp_path, "parallel")
 
 
 def test_ray_launcher_on_a_local_instance(tmp_path):
     pytest.importorskip("ray", reason="Ray is an optional extra: pip install 'da-bench[ray]'")
-    configs = expand({"base": TOY, "methods": ["source_only"], "seeds": [0, 1]}).configs
-    run_sweep("a", configs, tmp_path / "local", quiet=True)
-    run_sweep("a", configs, tmp_path / "ray", launcher="ray", workers=2, quiet=True)
-    local, remote = records_by_id(tmp_path / "local"), records_by_id(tmp_path / "ray")
-    assert local.keys() == remote.keys()
-    for rid in local:
-        assert remote[rid][0]["status"] == "done"
-        assert local[rid][0]["final"]["target_test_acc"] == pytest.approx(remote[rid][0]["final"]["target_test_acc"], abs=1e-6)
+    assert_launcher_matches_local(tmp_path, "ray")
 
 
 def test_record_contents(tmp_path):
