@@ -53,7 +53,8 @@ def resumable_step(checkpoint: Path) -> int | None:
     if not checkpoint.exists():
         return None
     try:
-        return int(torch.load(checkpoint, map_location="cpu", weights_only=False)["global_step"])
+        # mmap: read the step without pulling every tensor into memory (Lightning loads the file itself next)
+        return int(torch.load(checkpoint, map_location="cpu", weights_only=False, mmap=True)["global_step"])
     except Exception:  # noqa: BLE001 - any unreadable checkpoint is unusable
         checkpoint.rename(checkpoint.with_suffix(".corrupt"))
         return None
