@@ -1,7 +1,7 @@
 import pytest
 
 from da_bench.config import ConfigError
-from da_bench.runner.sweep import expand, parse_pair
+from da_bench.runner.sweep import expand, load_sweep, parse_pair
 
 
 def test_grid_expansion_counts_and_pairs():
@@ -31,3 +31,21 @@ def test_method_overrides_and_bad_keys():
 
 def test_multi_source_pair_syntax():
     assert parse_pair("mnist+usps->mnist_m") == (["mnist", "usps"], "mnist_m")
+
+
+def test_extends_merges_the_parent_sweep_under_the_child(tmp_path):
+    (tmp_path / "parent.yaml").write_text(
+        "name: parent\nbase: {steps: 100, lr: 0.05}\nmethods: [source_only, dann]\npairs: ['moons->moons_rot35']\nseeds: [0, 1]\n"
+        "method_overrides: {dann: {losses: {dann: {width: 100}}}}\n")
+    (tmp_path / "child.yaml").write_text("extends: parent.yaml\nname: child\nbase: {steps: 500}\nmethods: [dann]\n")
+    sweep = load_sweep(tmp_path / "child.yaml")
+    assert sweep.name == "child"
+    assert [(c.method, c.seed, c.steps, c.lr) for c in sweep.configs] == [("dann", 0, 500, 0.05), ("dann", 1, 500, 0.05)]
+    assert sweep.configs[0].losses == {"dann": {"width": 100}}
+
+
+def test_extends_cycle_is_one_clear_error(tmp_path):
+    (tmp_path / "a.yaml").write_text("extends: b.yaml\n")
+    (tmp_path / "b.yaml").write_text("extends: a.yaml\n")
+    with pytest.raises(ConfigError, match="extends itself"):
+        load_sweep(tmp_path / "a.yaml")

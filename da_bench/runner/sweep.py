@@ -10,6 +10,9 @@ grid: {lr: [0.01, 0.03]}                           # optional cartesian product 
 random_search: {trials: 4, seed: 0}                # optional: draws from each method's search space
 method_overrides: {dann: {losses: {dann: {width: 100}}}}
 ```
+
+A sweep may start from another with ``extends: other.yaml`` (a path relative to its own file): the
+parent's keys are merged under the child's, so a variant states only what it changes.
 """
 from __future__ import annotations
 
@@ -23,7 +26,7 @@ from typing import Any
 from da_bench.config import ConfigError, RunConfig, closest_first, deep_merge, from_dict, load_yaml, set_path
 from da_bench.methods import resolve_method, search_space
 
-SWEEP_KEYS = {"name", "base", "methods", "pairs", "seeds", "grid", "random_search", "method_overrides"}
+SWEEP_KEYS = {"name", "extends", "base", "methods", "pairs", "seeds", "grid", "random_search", "method_overrides"}
 
 
 @dataclass
@@ -88,5 +91,17 @@ def expand(data: dict[str, Any], overrides: dict[str, Any] | None = None) -> Swe
     return Sweep(data.get("name") or "sweep", configs)
 
 
+def read_sweep_file(path: str | Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
+    """A sweep file's mapping, with the file named by its ``extends`` key merged underneath."""
+    path = Path(path).resolve()
+    if path in seen:
+        raise ConfigError(f"Sweep file '{path}' extends itself through {' -> '.join(p.name for p in seen)}; remove the cycle.")
+    data = load_yaml(path)
+    parent = data.pop("extends", None)
+    if parent is None:
+        return data
+    return deep_merge(read_sweep_file(path.parent / parent, (*seen, path)), data)
+
+
 def load_sweep(path: str | Path, overrides: dict[str, Any] | None = None) -> Sweep:
-    return expand(load_yaml(path), overrides)
+    return expand(read_sweep_file(path), overrides)
