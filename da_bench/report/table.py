@@ -19,6 +19,13 @@ class Entry:
     n: int
     note: str  # "", or why the cell is incomplete
     reference: float | None = None
+    reference_tag: int = 0  # 1-based index into Table.sources
+
+
+@dataclass(frozen=True)
+class Published:
+    accuracy: float
+    source: str  # the paper table or repository file the number was read from
 
 
 def summarize(cell: Cell | None) -> Entry:
@@ -52,6 +59,7 @@ class Table:
     columns: list[str]
     rows: dict[str, list[Entry]]  # method -> entries per column (pairs then Avg)
     has_reference: bool = False
+    sources: tuple[str, ...] = ()  # cited published sources, numbered from 1 in cell order
 
     @property
     def rule_label(self) -> str:
@@ -62,28 +70,36 @@ class Table:
         return max(means) if means else None
 
 
-def build_table(collected: Collected, rule: str, title: str, reference: dict[tuple[str, str], float] | None = None) -> Table:
+def build_table(collected: Collected, rule: str, title: str, reference: dict[tuple[str, str], Published] | None = None) -> Table:
     rows: dict[str, list[Entry]] = {}
+    sources: list[str] = []
     for method in collected.methods:
         entries = [summarize(collected.cells.get((method, pair))) for pair in collected.pairs]
-        if reference:
-            for entry, pair in zip(entries, collected.pairs):
-                entry.reference = reference.get((method_label(method), pair))
+        for entry, pair in zip(entries, collected.pairs):
+            published = (reference or {}).get((method_label(method), pair))
+            if published is not None:
+                if published.source not in sources:
+                    sources.append(published.source)
+                entry.reference, entry.reference_tag = published.accuracy, sources.index(published.source) + 1
         # no published number beside our average: a paper's 'Avg' covers its own set of pairs, not ours
         rows[method] = entries + [average_entry(entries)]
-    return Table(title, rule, collected.pairs + ["Avg"], rows, bool(reference))
+    return Table(title, rule, collected.pairs + ["Avg"], rows, bool(reference), tuple(sources))
 
 
-def load_reference(path: Path, benchmark: str | None = None, backbone: str | None = None) -> dict[tuple[str, str], float]:
-    """(method, pair) -> published accuracy from a CSV with method, source_pair, accuracy columns (first match wins)."""
-    out: dict[tuple[str, str], float] = {}
+def load_reference(path: Path, benchmark: str | None = None, backbone: str | None = None) -> dict[tuple[str, str], Published]:
+    """(method, pair) -> published accuracy and its source, from a CSV with method, source_pair, accuracy and
+    optional benchmark, backbone, source_ref columns (first match wins)."""
+    out: dict[tuple[str, str], Published] = {}
     with open(path, newline="") as fh:
         for row in csv.DictReader(fh):
             if benchmark and benchmark.lower() not in row.get("benchmark", "").lower():
                 continue
             if backbone and backbone.lower() not in row.get("backbone", "").lower():
                 continue
-            out.setdefault((row["method"], row["source_pair"]), float(row["accuracy"]))
+            source = row.get("source_ref") or path.name
+            if row.get("backbone"):
+                source = f"{source} ({row['backbone']})"
+            out.setdefault((row["method"], row["source_pair"]), Published(float(row["accuracy"]), source))
     return out
 
 
@@ -97,14 +113,15 @@ def _plain(entry: Entry, with_n: bool = True) -> str:
     if entry.note:
         text += f" [{entry.note}]"
     if entry.reference is not None:
-        text += f" / {entry.reference:.1f} ({entry.mean - entry.reference:+.1f})"
+        text += f" / {entry.reference:.1f} [{entry.reference_tag}] ({entry.mean - entry.reference:+.1f})"
     return text
 
 
 def _footer(table: Table) -> list[str]:
     lines = [f"Model selection: {table.rule_label}. Cells: mean ± std of target test accuracy (%) over seeds, n = seeds."]
     if table.has_reference:
-        lines.append("After '/': the published number and our difference from it.")
+        lines.append("After '/': the published number, [its source], and our difference from it.")
+        lines += [f"[{i}] {source}" for i, source in enumerate(table.sources, 1)]
     return lines
 
 
@@ -117,7 +134,7 @@ def render_md(table: Table) -> str:
             text = _plain(entry)
             cells.append(f"**{text}**" if entry.mean is not None and entry.mean == table.best(col) else text)
         lines.append(f"| {method_label(method)} | " + " | ".join(cells) + " |")
-    return "\n".join(lines + [""] + _footer(table)) + "\n"
+    return "\n".join(lines) + "\n\n" + "\n\n".join(_footer(table)) + "\n"
 
 
 LATEX_ESCAPES = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}"}
@@ -137,7 +154,8 @@ def render_latex(table: Table) -> str:
             text = latex_escape(_plain(entry, with_n=False))
             cells.append(r"\textbf{" + text + "}" if entry.mean is not None and entry.mean == table.best(col) else text)
         lines.append(latex_escape(method_label(method)) + " & " + " & ".join(cells) + r" \\")
-    lines += [r"\hline", r"\end{tabular}", r"\end{table}"]
+    notes = [latex_escape(line) for line in _footer(table)[1:]]
+    lines += [r"\hline", r"\end{tabular}"] + ([r"\par\footnotesize " + r" \\ ".join(notes)] if notes else []) + [r"\end{table}"]
     return "\n".join(lines) + "\n"
 
 
@@ -146,12 +164,14 @@ def render_csv(table: Table) -> str:
 
     buf = io.StringIO()
     writer = csv.writer(buf)
-    writer.writerow(["method", "pair", "selection", "mean", "std", "n", "note", "reference", "best"])
+    writer.writerow(["method", "pair", "selection", "mean", "std", "n", "note", "reference", "reference_source", "best"])
     for method, entries in table.rows.items():
         for col, entry in enumerate(entries):
             writer.writerow([method, table.columns[col], table.rule, "" if entry.mean is None else f"{entry.mean:.3f}",
                              "" if entry.std is None else f"{entry.std:.3f}", entry.n, entry.note,
-                             "" if entry.reference is None else entry.reference, entry.mean is not None and entry.mean == table.best(col)])
+                             "" if entry.reference is None else entry.reference,
+                             table.sources[entry.reference_tag - 1] if entry.reference_tag else "",
+                             entry.mean is not None and entry.mean == table.best(col)])
     return buf.getvalue()
 
 
@@ -165,7 +185,7 @@ def render_html(table: Table) -> str:
         rows.append(f"<tr><th>{escape(method_label(method))}</th>{cells}</tr>")
     head = "".join(f"<th>{escape(c)}</th>" for c in table.columns)
     return (f"<table>\n<caption>{escape(table.title)}, selection: {escape(table.rule_label)}</caption>\n"
-            f"<tr><th>Method</th>{head}</tr>\n" + "\n".join(rows) + "\n</table>\n<p>" + escape(" ".join(_footer(table))) + "</p>\n")
+            f"<tr><th>Method</th>{head}</tr>\n" + "\n".join(rows) + "\n</table>\n<p>" + "<br>".join(escape(line) for line in _footer(table)) + "</p>\n")
 
 
 RENDERERS = {"md": render_md, "latex": render_latex, "csv": render_csv, "html": render_html}
