@@ -2,6 +2,7 @@
 import bz2
 import gzip
 import struct
+import warnings
 
 import h5py
 import numpy as np
@@ -46,7 +47,9 @@ def test_mnist_generated_train_and_raw_files(tmp_path):
     write_idx(tmp_path / "mnist" / "train-labels-idx1-ubyte.gz", np.arange(7))
     write_idx(tmp_path / "mnist" / "t10k-images-idx3-ubyte", np.zeros((3, 28, 28)), compress=False)
     write_idx(tmp_path / "mnist" / "t10k-labels-idx1-ubyte", np.array([1, 2, 3]), compress=False)
-    data = load_domain("mnist", tmp_path)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # e.g. torch's warning about tensors over read-only buffers
+        data = load_domain("mnist", tmp_path)
     assert len(data.splits["train"]) == 7 and len(data.splits["test"]) == 3
 
 

@@ -44,7 +44,7 @@ def _find(folder: Path, stem: str) -> Path | None:
 
 def _images(array: np.ndarray) -> torch.Tensor:
     """uint8 (N, H, W) or (N, H, W, C) -> float (N, C, H, W) in [0, 1]."""
-    t = torch.from_numpy(np.ascontiguousarray(array))
+    t = torch.from_numpy(np.require(array, requirements=["C", "W"]))  # copies read-only buffers (IDX files)
     if t.ndim == 3:
         t = t.unsqueeze(1)
     else:
