@@ -39,11 +39,21 @@ def iter_records(root: Path) -> Iterator[dict[str, Any]]:
             yield record
 
 
-def git_state() -> dict[str, Any]:
-    here = Path(__file__).resolve().parent
+PACKAGE_DIR = Path(__file__).resolve().parents[1]
+
+
+def git_state(package_dir: Path = PACKAGE_DIR) -> dict[str, Any]:
+    """The commit the package was run from, and whether the package's own files differ from it.
+
+    Only the package counts as dirty: run records written into the work tree (``paper_results/``) and
+    edited sweep files do not change the code that ran.
+    """
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], cwd=package_dir, capture_output=True, text=True, timeout=10).stdout.strip()
+
     try:
-        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=here, capture_output=True, text=True, timeout=10).stdout.strip()
-        dirty = bool(subprocess.run(["git", "status", "--porcelain"], cwd=here, capture_output=True, text=True, timeout=10).stdout.strip())
+        commit = git("rev-parse", "HEAD")
+        dirty = bool(git("status", "--porcelain", "--", "."))
     except (OSError, subprocess.SubprocessError):
         return {"git_commit": None, "git_dirty": None}
     return {"git_commit": commit or None, "git_dirty": dirty if commit else None}
