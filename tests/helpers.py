@@ -18,3 +18,17 @@ def fake_record(root: Path, run_id: str, method: str, source: str, target: str, 
 def fake_manifest(root: Path, name: str, runs: list[tuple[str, str, str, str, int]]) -> None:
     write_json_atomic(root / "sweeps" / f"{name}.json", {"name": name, "runs": [
         {"run_id": r, "method": m, "source": s, "target": t, "seed": seed} for r, m, s, t, seed in runs]})
+
+
+def step_outputs(features: int = 16, classes: int = 4, n: int = 8, seed: int = 0, progress: float = 0.5):
+    """Random network outputs for one step, with gradients, the target shifted by +0.5."""
+    import torch
+
+    from da_bench.losses import StepOutputs
+
+    g = torch.Generator().manual_seed(seed)
+    fs = torch.randn(n, features, generator=g, requires_grad=True)
+    ft = (torch.randn(n, features, generator=g) + 0.5).requires_grad_()
+    ls = torch.randn(n, classes, generator=g, requires_grad=True)
+    lt = torch.randn(n, classes, generator=g, requires_grad=True)
+    return StepOutputs(fs, ft, ls, lt, torch.randint(0, classes, (n,), generator=g), progress=progress)

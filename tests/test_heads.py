@@ -1,0 +1,25 @@
+import torch
+from torch import nn
+
+from da_bench.models.heads import DomainDiscriminator, bottleneck, mlp_classifier
+
+
+def test_dann_paper_digit_discriminator_shape():
+    disc = DomainDiscriminator(768, width=100, depth=1, batch_norm=False)
+    linears = [m for m in disc.modules() if isinstance(m, nn.Linear)]
+    assert [(m.in_features, m.out_features) for m in linears] == [(768, 100), (100, 1)]
+    assert any(isinstance(m, nn.Dropout) for m in disc.modules()) and not any(isinstance(m, nn.BatchNorm1d) for m in disc.modules())
+    assert disc(torch.randn(5, 768)).shape == (5,)
+
+
+def test_tllib_discriminator_has_batch_norm():
+    disc = DomainDiscriminator(256)
+    assert sum(isinstance(m, nn.BatchNorm1d) for m in disc.modules()) == 2
+    assert disc(torch.randn(4, 256)).shape == (4,)
+
+
+def test_classifier_and_bottleneck_widths():
+    head = mlp_classifier(768, 10, hidden=(100, 100))
+    assert [(m.in_features, m.out_features) for m in head if isinstance(m, nn.Linear)] == [(768, 100), (100, 100), (100, 10)]
+    assert mlp_classifier(8, 3)(torch.randn(2, 8)).shape == (2, 3)
+    assert bottleneck(2048, 256)(torch.randn(4, 2048)).shape == (4, 256)
