@@ -113,3 +113,15 @@ def test_label_out_of_range_stops_with_message(tmp_path):
 def test_describe_reports_missing_with_how_to_obtain(tmp_path):
     row = describe("svhn", tmp_path)
     assert row["found"] is False and "torchvision" in row["obtain"]
+
+
+def test_mnist_binary_keeps_labels_and_origins(tmp_path):
+    (tmp_path / "mnist").mkdir()
+    images = np.zeros((3, 28, 28), dtype=np.uint8)
+    images[:, 10, 10], images[:, 12, 12] = 1, 200
+    write_idx(tmp_path / "mnist" / "t10k-images-idx3-ubyte.gz", images)
+    write_idx(tmp_path / "mnist" / "t10k-labels-idx1-ubyte.gz", np.array([4, 5, 6]))
+    plain, binary = load_domain("mnist", tmp_path).splits["test"], load_domain("mnist_binary", tmp_path).splits["test"]
+    assert set(binary.x.unique().tolist()) == {0.0, 1.0} and float(binary.x[0, 0, 10, 10]) == 1.0
+    assert float(plain.x[0, 0, 10, 10]) == pytest.approx(1 / 255)
+    assert torch.equal(binary.y, plain.y) and np.array_equal(binary.origin, plain.origin)  # the MNIST-M leak guard still applies

@@ -12,7 +12,7 @@ from da_bench.selection import select_point
 
 METHOD_NAMES = {"source_only": "Source-only", "dann": "DANN", "cdan": "CDAN", "cdan_e": "CDAN+E", "dan": "DAN", "jan": "JAN",
                 "coral": "Deep CORAL", "confusion": "Domain confusion", "entropy_min": "Entropy min."}
-DOMAIN_NAMES = {"mnist": "MNIST", "usps": "USPS", "mnist_m": "MNIST-M", "svhn": "SVHN", "syndigits": "SynDigits", "mnist5k": "MNIST-5k",
+DOMAIN_NAMES = {"mnist": "MNIST", "mnist_binary": "MNIST-bin", "usps": "USPS", "mnist_m": "MNIST-M", "svhn": "SVHN", "syndigits": "SynDigits", "mnist5k": "MNIST-5k",
                 "mnistm_like": "MNIST-M-like", "sklearn_digits": "sk-digits", "office31_amazon": "A", "office31_dslr": "D", "office31_webcam": "W",
                 "officehome_art": "Ar", "officehome_clipart": "Cl", "officehome_product": "Pr", "officehome_real_world": "Rw",
                 "moons": "Moons", "moons_rot35": "Moons-35"}
