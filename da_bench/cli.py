@@ -147,13 +147,18 @@ def write_tables(runs: Path, dest: Path | str, title: str, rules: list[str], ref
 def cmd_table(args: argparse.Namespace) -> int:
     from da_bench.report.collect import collect
     from da_bench.report.plot import bar_chart
-    from da_bench.report.table import build_table, load_reference, render
+    from da_bench.report.table import build_table, load_reference, render, selection_comparison
+    from da_bench.selection import selection_rules
 
     runs = Path(args.runs_dir)
     if not runs.is_dir():
         raise FileNotFoundError(f"Runs folder '{runs}' does not exist; pass the --out folder of a sweep.")
     ref = load_reference(Path(args.reference), args.ref_benchmark, args.ref_backbone) if args.reference else None
-    table = build_table(collect(runs, args.selection), args.selection, args.title or runs.name, ref)
+    title = args.title or runs.name
+    if args.selection == "all":
+        table = selection_comparison({rule: build_table(collect(runs, rule), rule, title) for rule in selection_rules()}, title)
+    else:
+        table = build_table(collect(runs, args.selection), args.selection, title, ref)
     text = render(table, args.format)
     if args.output:
         Path(args.output).write_text(text)
@@ -203,7 +208,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("table", cmd_table, "leaderboard from a runs folder")
     p.add_argument("runs_dir")
     p.add_argument("--format", choices=FORMATS, default="md")
-    p.add_argument("--selection", default="source-val", help=f"one of {', '.join(selection_rules())}")
+    p.add_argument("--selection", default="source-val", help=f"one of {', '.join(selection_rules())}, or 'all' to compare them")
     p.add_argument("--reference")
     p.add_argument("--ref-benchmark")
     p.add_argument("--ref-backbone")

@@ -97,6 +97,8 @@ def test_sweep_then_table_formats_and_plot(tmp_path):
     assert (tmp_path / "tables" / "toy.md").exists() and (tmp_path / "tables" / "toy.png").stat().st_size > 1000
     for fmt in ("md", "latex", "csv", "html"):
         assert cli("table", str(out), "--format", fmt, "--selection", "snd").returncode == 0
+    compared = cli("table", str(out), "--selection", "all")
+    assert compared.returncode == 0 and "| Method | last | source-val |" in compared.stdout
     again = cli("sweep", str(sweep), "--out", str(out))
     assert "4 already done" in again.stderr and "0 to run" in again.stderr
 

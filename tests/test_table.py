@@ -4,7 +4,7 @@ import statistics
 import pytest
 
 from da_bench.report.collect import collect
-from da_bench.report.table import build_table, latex_escape, load_reference, render
+from da_bench.report.table import build_table, latex_escape, load_reference, render, selection_comparison
 from helpers import fake_manifest, fake_record
 
 
@@ -83,3 +83,16 @@ def test_validator_selection_uses_history(tmp_path):
     fake_record(tmp_path, "r", "dann", "a", "b", 0, None, history=history)
     assert build_table(collect(tmp_path, "source-val"), "source-val", "t").rows["dann"][0].mean == pytest.approx(30.0)
     assert build_table(collect(tmp_path, "oracle"), "oracle", "t").rows["dann"][0].mean == pytest.approx(60.0)
+
+
+def test_selection_comparison_puts_each_rules_average_in_a_column(tmp_path):
+    early, late = {"source_val_acc": 0.9, "target_test_acc": 0.3, "val_entropy": -0.1}, {"source_val_acc": 0.8, "target_test_acc": 0.6, "val_entropy": -0.5}
+    for seed in range(2):
+        fake_record(tmp_path, f"a{seed}", "dann", "mnist", "usps", seed, None, history=[{"step": 1, **early}, {"step": 2, **late}])
+        fake_record(tmp_path, f"b{seed}", "dann", "usps", "mnist", seed, None, history=[{"step": 1, **late}, {"step": 2, **early}])
+    rules = ["last", "source-val", "entropy", "oracle"]
+    table = selection_comparison({r: build_table(collect(tmp_path, r), r, "t") for r in rules}, "t")
+    assert table.columns == rules
+    # last: 60 and 30; source-val and entropy: 30 on both pairs (they prefer the early point); oracle: 60 on both
+    assert [e.mean for e in table.rows["dann"]] == pytest.approx([45.0, 30.0, 30.0, 60.0])
+    assert "oracle = target test labels" in render(table, "md")

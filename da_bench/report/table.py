@@ -52,6 +52,9 @@ def average_entry(entries: list[Entry]) -> Entry:
     return Entry(statistics.fmean(e.mean for e in present), None, min(e.n for e in present), note)  # type: ignore[misc]
 
 
+COMPARED = "compared"  # the rule of a table whose columns are selection rules
+
+
 @dataclass
 class Table:
     title: str
@@ -63,6 +66,8 @@ class Table:
 
     @property
     def rule_label(self) -> str:
+        if self.rule == COMPARED:
+            return "each column's rule"
         return "ORACLE (target test labels; not a valid unsupervised result)" if self.rule == "oracle" else self.rule
 
     def best(self, col: int) -> float | None:
@@ -84,6 +89,15 @@ def build_table(collected: Collected, rule: str, title: str, reference: dict[tup
         # no published number beside our average: a paper's 'Avg' covers its own set of pairs, not ours
         rows[method] = entries + [average_entry(entries)]
     return Table(title, rule, collected.pairs + ["Avg"], rows, bool(reference), tuple(sources))
+
+
+def selection_comparison(tables: dict[str, Table], title: str) -> Table:
+    """One row per method, one column per selection rule: that rule's average over pairs (its 'Avg' cell).
+
+    Shows what each unsupervised validator would have reported, beside source-val and the oracle."""
+    methods = list(next(iter(tables.values())).rows)
+    rows = {method: [tables[rule].rows[method][-1] for rule in tables] for method in methods}
+    return Table(title, COMPARED, list(tables), rows)
 
 
 def load_reference(path: Path, benchmark: str | None = None, backbone: str | None = None) -> dict[tuple[str, str], Published]:
@@ -118,6 +132,9 @@ def _plain(entry: Entry, with_n: bool = True) -> str:
 
 
 def _footer(table: Table) -> list[str]:
+    if table.rule == COMPARED:
+        return ["Columns: model selection rules (oracle = target test labels, not a valid unsupervised result). "
+                "Cells: target test accuracy (%) averaged over pairs of each pair's mean over seeds, n = fewest seeds in a pair."]
     lines = [f"Model selection: {table.rule_label}. Cells: mean ± std of target test accuracy (%) over seeds, n = seeds."]
     if table.has_reference:
         lines.append("After '/': the published number, [its source], and our difference from it.")
