@@ -67,13 +67,13 @@ def test_csv_and_html(runs):
 
 def test_reference_numbers_beside_ours(runs, tmp_path):
     ref = tmp_path / "ref.csv"
-    ref.write_text("benchmark,backbone,method,source_pair,accuracy,source_ref\n"
-                   "Digits,x,DANN,MNIST->MNIST-M,76.66,Ganin 2016 Table 2\nDigits,x,DANN,Avg,90.0,Ganin 2016 Table 2\n"
-                   "Digits,y,Source-only,MNIST->MNIST-M,50.0,other repo\nDigits,z,DANN,SVHN->MNIST,70.0,uncited paper\n")
+    ref.write_text("benchmark,backbone,method,source_pair,accuracy,source_ref,notes\n"
+                   "Digits,x,DANN,MNIST->MNIST-M,76.66,Ganin 2016 Table 2,\nDigits,x,DANN,Avg,90.0,Ganin 2016 Table 2,\n"
+                   "Digits,y,Source-only,MNIST->MNIST-M,50.0,other repo,unverified\nDigits,z,DANN,SVHN->MNIST,70.0,uncited paper,\n")
     table = build_table(collect(runs, "last"), "last", "digits", load_reference(ref))
     md = render(table, "md")
     assert "/ 76.7 [2] (-11.7)" in md  # sources are numbered in cell order: Source-only's row comes first
-    assert "[1] other repo (y)" in md and "[2] Ganin 2016 Table 2 (x)" in md and "uncited paper" not in md
+    assert "[1] other repo (y); UNVERIFIED: not read in the original paper" in md and "[2] Ganin 2016 Table 2 (x)" in md and "uncited paper" not in md
     assert table.rows["dann"][-1].reference is None  # a paper's average covers other pairs
     assert "Ganin 2016 Table 2 (x)" in render(table, "latex") and "Ganin 2016 Table 2 (x)" in render(table, "csv")
 

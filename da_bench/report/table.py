@@ -102,7 +102,8 @@ def selection_comparison(tables: dict[str, Table], title: str) -> Table:
 
 def load_reference(path: Path, benchmark: str | None = None, backbone: str | None = None) -> dict[tuple[str, str], Published]:
     """(method, pair) -> published accuracy and its source, from a CSV with method, source_pair, accuracy and
-    optional benchmark, backbone, source_ref columns (first match wins)."""
+    optional benchmark, backbone, source_ref, notes columns (first match wins). A number whose notes say
+    'unverified' keeps that mark in the cited source."""
     out: dict[tuple[str, str], Published] = {}
     with open(path, newline="") as fh:
         for row in csv.DictReader(fh):
@@ -113,6 +114,8 @@ def load_reference(path: Path, benchmark: str | None = None, backbone: str | Non
             source = row.get("source_ref") or path.name
             if row.get("backbone"):
                 source = f"{source} ({row['backbone']})"
+            if "unverified" in (row.get("notes") or "").lower():
+                source += "; UNVERIFIED: not read in the original paper"
             out.setdefault((row["method"], row["source_pair"]), Published(float(row["accuracy"]), source))
     return out
 
