@@ -40,6 +40,7 @@ def _quiet_lightning() -> None:
     warnings.filterwarnings("ignore", message=".*LightningDataModule.*")
     warnings.filterwarnings("ignore", message=".*`torch.cuda.amp.*")
     warnings.filterwarnings("ignore", message=".*Trying to infer the `batch_size`.*")
+    warnings.filterwarnings("ignore", message=r".*isinstance\(treespec, LeafSpec\)`? is deprecated.*")  # inside Lightning, with torch 2.14
 
 
 def peak_memory_mb(device: torch.device) -> float:
