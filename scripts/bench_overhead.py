@@ -5,6 +5,8 @@ data (MNIST-5k -> MNIST-M-like, in memory), optimiser and number of steps traine
 through the Lightning Trainer exactly as ``da-bench run`` builds it (CSV logger, checkpointing).
 Each variant runs in its own process, interleaved a/b/a/b..., with the same thread count; we print
 the median seconds per step of each, the ratio (b)/(a), and each process's peak resident memory.
+A third variant, (a) with ``torch.use_deterministic_algorithms(True)`` as da_bench's CPU runs use it,
+separates the cost of determinism from the framework's own.
 
     python scripts/bench_overhead.py [--steps 300] [--repeats 3] [--threads 1]
 """
@@ -25,6 +27,7 @@ import torch
 CONFIG = {"method": "dann", "source": "mnist5k", "target": "mnistm_like", "backbone": "dann_digits", "head_hidden": [100, 100],
           "batch_size": 64, "lr": 0.01, "momentum": 0.9, "losses": {"dann": {"width": 100, "depth": 1, "batch_norm": False}}}
 WARMUP = 20
+VARIANTS = ("plain", "plain_deterministic", "da_bench")
 
 
 def plain_loop(steps: int) -> list[float]:
@@ -98,7 +101,9 @@ def child(variant: str, steps: int, threads: int) -> None:
 
     import_builtins()
     torch.set_num_threads(threads)
-    times = (plain_loop if variant == "plain" else framework_loop)(steps)
+    if variant == "plain_deterministic":
+        torch.use_deterministic_algorithms(True)
+    times = (framework_loop if variant == "da_bench" else plain_loop)(steps)
     per_step = [b - a for a, b in zip(times[WARMUP:], times[WARMUP + 1 :])]
     print(json.dumps({"variant": variant, "median_s": statistics.median(per_step), "steps": len(per_step),
                       "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
@@ -109,23 +114,24 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=300)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument("--child", choices=["plain", "da_bench"])
+    parser.add_argument("--child", choices=VARIANTS)
     args = parser.parse_args()
     if args.child:
         child(args.child, args.steps, args.threads)
         return
-    runs: dict[str, list[dict]] = {"plain": [], "da_bench": []}
+    runs: dict[str, list[dict]] = {variant: [] for variant in VARIANTS}
     for _ in range(args.repeats):
-        for variant in ("plain", "da_bench"):
+        for variant in VARIANTS:
             out = subprocess.run([sys.executable, __file__, "--child", variant, "--steps", str(args.steps), "--threads", str(args.threads)],
                                  capture_output=True, text=True, check=True).stdout
             runs[variant].append(json.loads(out.strip().splitlines()[-1]))
     med = {v: statistics.median(r["median_s"] for r in rs) for v, rs in runs.items()}
     for variant, rs in runs.items():
         per_repeat = ", ".join(f"{1000 * r['median_s']:.2f}" for r in rs)
-        print(f"{variant:<9} median {1000 * med[variant]:.2f} ms/step  (per repeat: {per_repeat}); "
+        print(f"{variant:<19} median {1000 * med[variant]:.2f} ms/step  (per repeat: {per_repeat}); "
               f"peak RSS {max(r['peak_rss_mb'] for r in rs):.0f} MB")
     print(f"ratio da_bench / plain = {med['da_bench'] / med['plain']:.3f}  ({args.steps} steps, {args.threads} thread(s), batch 64+64, {args.repeats} interleaved repeats)")
+    print(f"ratio da_bench / plain_deterministic = {med['da_bench'] / med['plain_deterministic']:.3f}  (the framework's own cost)")
 
 
 if __name__ == "__main__":
