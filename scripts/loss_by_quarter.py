@@ -13,6 +13,7 @@ import statistics
 from pathlib import Path
 
 from da_bench.report.collect import method_label, pair_label
+from da_bench.runner.execute import RUNS, metrics_csv
 from da_bench.runner.records import iter_records
 
 
@@ -35,7 +36,7 @@ def main() -> None:
     for root in args.runs:
         for record in iter_records(root):
             cfg = record["config"]
-            log = root / "runs" / record["run_id"] / "logs" / "metrics.csv"
+            log = metrics_csv(root / RUNS / record["run_id"])
             if cfg["method"] == args.method and log.exists():
                 rows.append((pair_label(cfg["source"], cfg["target"]), cfg.get("steps", "?"), cfg["seed"], quarter_means(log, args.metric)))
     print(f"| {method_label(args.method)} run | steps | seed | " + " | ".join(f"quarter {i}" for i in range(1, 5)) + " |")

@@ -15,17 +15,23 @@ from da_bench.config import RunConfig, run_id, to_dict
 from da_bench.runner.records import read_record, provenance, write_json_atomic
 
 RUNS = "runs"
+CSV_LOG_DIR = "logs"
 
 
 def run_dir(cfg: RunConfig, out: Path) -> Path:
     return Path(out) / RUNS / run_id(cfg)
 
 
+def metrics_csv(folder: Path) -> Path:
+    """Where the CSV logger of the run in ``folder`` writes its scalars."""
+    return folder / CSV_LOG_DIR / "metrics.csv"
+
+
 def _loggers(cfg: RunConfig, folder: Path) -> list[Any]:
     from pytorch_lightning.loggers import CSVLogger, TensorBoardLogger, WandbLogger
 
     makers = {
-        "csv": lambda: CSVLogger(str(folder), name="logs", version=""),
+        "csv": lambda: CSVLogger(str(folder), name=CSV_LOG_DIR, version=""),
         "tensorboard": lambda: TensorBoardLogger(str(folder), name="tensorboard", version=""),
         # wandb reads WANDB_MODE itself: WANDB_MODE=offline writes runs under <run>/wandb without a network
         "wandb": lambda: WandbLogger(save_dir=str(folder), project="da_bench", name=folder.name, id=folder.name),
