@@ -79,4 +79,6 @@ def test_source_never_contains_a_target_test_digit(shared_root):
     test_origins = set(dm.splits["target_test"].origin.tolist())
     for name in ("source_train", "source_val"):
         assert not test_origins & set(dm.splits[name].origin.tolist())
-    assert len(dm.splits["source_train"]) + len(dm.splits["source_val"]) == 10000 - len(test_origins)
+    # the full MNIST: the source draws from the 60,000 training digits, MNIST-M's test images from the test digits
+    assert len(dm.splits["source_train"]) + len(dm.splits["source_val"]) == 60000
+    assert min(test_origins) >= 10**6 and len(test_origins) == 4500

@@ -19,10 +19,13 @@ def write_idx(path, array: np.ndarray, compress: bool = True) -> None:
     (gzip.open if compress else open)(path, "wb").write(data)
 
 
-def test_mnist_shared_real_test_set(shared_root):
+def test_mnist_shared_full_train_and_test_sets(shared_root):
     data = load_domain("mnist", shared_root)
-    test = data.splits["test"]
-    assert set(data.splits) == {"test"} and test.x.shape == (10000, 1, 28, 28)
+    train, test = data.splits["train"], data.splits["test"]
+    assert set(data.splits) == {"train", "test"}
+    assert train.x.shape == (60000, 1, 28, 28) and test.x.shape == (10000, 1, 28, 28)
+    # class counts from the shared data's SOURCE.md (the original files)
+    assert torch.bincount(train.y).tolist() == [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]
     assert torch.bincount(test.y).tolist() == [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
 
 
