@@ -72,7 +72,11 @@ CHOICES = {
     "device": ["auto", "cpu", "cuda"],
 }
 POSITIVE = {"steps", "eval_every", "batch_size", "lr", "validator_samples"}
+OPTIONAL_POSITIVE = {"threads", "image_size"}
+NON_NEGATIVE = {"seed", "weight_decay", "lr_alpha", "lr_beta", "backbone_lr_mult", "bottleneck_dim", "num_workers", "k_shot"}
 FRACTIONS = {"val_fraction", "target_test_fraction"}
+LOGGERS = ["csv", "tensorboard", "wandb"]
+NESTED = {"losses": "losses.dann.weight=0.5", "tasks": "tasks.parity.labels=parity"}
 FIELDS = {f.name: f for f in dataclasses.fields(RunConfig)}
 
 
@@ -98,6 +102,33 @@ def unknown_key_message(key: str, valid: list[str]) -> str:
     return f"Unknown config key '{key}'. Did you mean '{ranked[0]}'? Valid keys: {', '.join(sorted(valid))}."
 
 
+def _check_ranges(cfg: RunConfig) -> None:
+    for name in POSITIVE | {n for n in OPTIONAL_POSITIVE if getattr(cfg, n) is not None}:
+        if getattr(cfg, name) <= 0:
+            raise ConfigError(f"Config key '{name}' must be positive, got {getattr(cfg, name)!r}.")
+    for name in NON_NEGATIVE:
+        if getattr(cfg, name) < 0:
+            raise ConfigError(f"Config key '{name}' must be 0 or more, got {getattr(cfg, name)!r}.")
+    for name in FRACTIONS:
+        if not 0.0 < getattr(cfg, name) < 1.0:
+            raise ConfigError(f"Config key '{name}' must lie strictly between 0 and 1, got {getattr(cfg, name)!r}.")
+    if not 0.0 <= cfg.momentum < 1.0:
+        raise ConfigError(f"Config key 'momentum' must lie in [0, 1), got {cfg.momentum!r}.")
+    if not all(isinstance(h, int) and not isinstance(h, bool) and h > 0 for h in cfg.head_hidden):
+        raise ConfigError(f"Config key 'head_hidden' must be a list of positive layer widths (e.g. [100, 100] or []), got {cfg.head_hidden!r}.")
+
+
+def _check_nested(cfg: RunConfig) -> None:
+    """``losses`` and ``tasks`` map names to mappings of settings; ``loggers`` names known loggers."""
+    for key, example in NESTED.items():
+        for name, value in getattr(cfg, key).items():
+            if value is not None and not isinstance(value, dict):
+                raise ConfigError(f"Config key '{key}.{name}' must be a mapping of settings (e.g. {example}), got {value!r}.")
+    for logger in cfg.loggers:
+        if logger not in LOGGERS:
+            raise ConfigError(f"Config key 'loggers' has unknown logger {logger!r}. Did you mean '{closest_first(str(logger), LOGGERS)[0]}'? Valid choices: {', '.join(LOGGERS)}.")
+
+
 def validate(cfg: RunConfig) -> RunConfig:
     """Check types, choices and ranges; raise :class:`ConfigError` with one clear sentence."""
     for name in FIELDS:
@@ -109,16 +140,10 @@ def validate(cfg: RunConfig) -> RunConfig:
         if value not in choices:
             ranked = closest_first(str(value), choices)
             raise ConfigError(f"Config key '{name}' has invalid value {value!r}. Did you mean '{ranked[0]}'? Valid choices: {', '.join(choices)}.")
-    for name in POSITIVE:
-        if getattr(cfg, name) <= 0:
-            raise ConfigError(f"Config key '{name}' must be positive, got {getattr(cfg, name)!r}.")
-    for name in FRACTIONS:
-        if not 0.0 < getattr(cfg, name) < 1.0:
-            raise ConfigError(f"Config key '{name}' must lie strictly between 0 and 1, got {getattr(cfg, name)!r}.")
+    _check_ranges(cfg)
+    _check_nested(cfg)
     if cfg.steps % cfg.eval_every:
         raise ConfigError(f"Config key 'steps' ({cfg.steps}) must be a multiple of 'eval_every' ({cfg.eval_every}) so that the last step is evaluated.")
-    if cfg.k_shot < 0:
-        raise ConfigError(f"Config key 'k_shot' must be 0 or more, got {cfg.k_shot}.")
     if cfg.mode == "multitask" and cfg.target is not None:
         raise ConfigError("Mode 'multitask' learns tasks on the source domains only; set 'target: null'.")
     if cfg.mode != "multitask" and cfg.target is None:

@@ -7,7 +7,6 @@ update (domain confusion) runs in :class:`AlternatingMethod`, with manual optimi
 """
 from __future__ import annotations
 
-import inspect
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,8 +16,10 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 from torchmetrics.functional.classification import multiclass_accuracy
 
+from da_bench.arguments import check_arguments
 from da_bench.config import RunConfig
 from da_bench.losses import StepOutputs
+from da_bench.losses.base import check_output, probe
 from da_bench.models.backbones import load_local_checkpoint
 from da_bench.models.heads import bottleneck, mlp_classifier
 from da_bench.registry import BACKBONES, LOSSES, METHODS, UnknownNameError, unknown_name_message
@@ -51,6 +52,7 @@ def register_method(spec: MethodSpec) -> MethodSpec:
 
 
 COMMON_SPACE = {"lr": ("log", 1e-3, 1e-1)}
+DEFAULT_WEIGHT_SPACE = ("log", 0.03, 3.0)
 for _spec in (
     MethodSpec("source_only", "Source cross-entropy only: the no-adaptation baseline."),
     MethodSpec("dann", "DANN (Ganin et al. 2016): gradient reversal + domain classifier, lambda ramp.", (LossTerm("dann"),)),
@@ -74,34 +76,17 @@ def resolve_method(name: str) -> MethodSpec:
     raise UnknownNameError(unknown_name_message("method", name, sorted(set(METHODS.names()) | set(LOSSES.names()))))
 
 
-def loss_hyperparameters(cls: type) -> list[str]:
-    """Keyword hyperparameters a loss class accepts (its own and its bases' constructors)."""
-    names: list[str] = []
-    for klass in cls.__mro__:
-        init = klass.__dict__.get("__init__")
-        if init is None:
-            continue
-        for p in inspect.signature(init).parameters.values():
-            if p.kind is p.KEYWORD_ONLY or (p.kind is p.POSITIONAL_OR_KEYWORD and p.name not in ("self", "feature_dim", "num_classes")):
-                names.append(p.name)
-    return sorted(set(names))
-
-
 def loss_terms(cfg: RunConfig) -> list[LossTerm]:
     """The method's loss terms with the config's ``losses`` block applied (override or add)."""
     terms = {t.loss: t for t in resolve_method(cfg.method).losses}
     for name, over in cfg.losses.items():
-        LOSSES.get(name)
         over = dict(over or {})
+        check_arguments(f"hyperparameter of loss '{name}'", f"losses.{name}", LOSSES.get(name), over, {"weight": 1.0, "schedule": "constant"})
         base = terms.get(name, LossTerm(name))
         weight = float(over.pop("weight", base.weight))
         schedule = over.pop("schedule", base.schedule)
         if schedule not in WEIGHT_SCHEDULES:
             raise UnknownNameError(unknown_name_message("weight schedule", schedule, list(WEIGHT_SCHEDULES)))
-        valid = loss_hyperparameters(LOSSES.get(name))
-        for key in over:
-            if key not in valid:
-                raise UnknownNameError(unknown_name_message(f"hyperparameter of loss '{name}'", key, valid + ["weight", "schedule"]))
         terms[name] = LossTerm(name, weight, schedule, {**base.params, **over})
     return [t for t in terms.values() if t.weight != 0.0]
 
@@ -110,10 +95,18 @@ def search_space(cfg: RunConfig) -> dict[str, Any]:
     """Config paths -> choices or ("log", lo, hi): the method's space plus each loss's declared space."""
     space: dict[str, Any] = {**COMMON_SPACE, **resolve_method(cfg.method).search_space}
     for term in loss_terms(cfg):
-        space.setdefault(f"losses.{term.loss}.weight", ("log", 0.03, 3.0))
         for key, choices in LOSSES.get(term.loss).search_space.items():
             space.setdefault(f"losses.{term.loss}.{key}", choices)
+        space.setdefault(f"losses.{term.loss}.weight", DEFAULT_WEIGHT_SPACE)  # only where the loss declares none
     return space
+
+
+def backbone_arguments(cfg: RunConfig) -> dict[str, Any]:
+    """The backbone's keyword arguments (``backbone_args``, plus ``pretrained`` when set), checked
+    against its factory's signature: a misspelt or unsupported option fails before anything runs."""
+    args = {**cfg.backbone_args, **({"pretrained": cfg.pretrained} if cfg.pretrained is not None else {})}
+    check_arguments(f"argument of backbone '{cfg.backbone}'", "backbone_args", BACKBONES.get(cfg.backbone), args)
+    return args
 
 
 LABEL_MAPS = {"identity": None, "parity": (lambda y: y % 2, 2), "ge5": (lambda y: (y >= 5).long(), 2)}
@@ -137,6 +130,8 @@ class Method(pl.LightningModule):
         if self.cfg.mode != "uda" and self.terms:
             raise ValueError(f"Mode '{self.cfg.mode}' never shows target data to training, so adaptation losses {[t.loss for t in self.terms]} cannot run; use method 'source_only'.")
         self.adaptation = nn.ModuleDict({t.loss: LOSSES.get(t.loss)(feature_dim=feature_dim, num_classes=num_classes, **t.params) for t in self.terms})
+        for name, loss in self.adaptation.items():
+            probe(name, loss, num_classes)
         self.history: list[dict[str, Any]] = []
         self._eval_buffers: dict[int, dict[str, list[Tensor]]] = {}
         if self.cfg.init_checkpoint:
@@ -146,7 +141,7 @@ class Method(pl.LightningModule):
     def _build_backbone(self, input_shape: tuple[int, ...]) -> nn.Module:
         factory = BACKBONES.get(self.cfg.backbone)
         shape_args = {"in_dim": input_shape[0]} if len(input_shape) == 1 else {"in_channels": input_shape[0]}
-        net = factory(**shape_args, pretrained=self.cfg.pretrained, **self.cfg.backbone_args)
+        net = factory(**shape_args, **backbone_arguments(self.cfg))
         if self.cfg.freeze_backbone:
             net.requires_grad_(False)
         return net
@@ -232,7 +227,7 @@ class Method(pl.LightningModule):
         if out is None:
             return total
         for term in self.terms:
-            value = self.adaptation[term.loss](out)
+            value = check_output(term.loss, self.adaptation[term.loss](out))
             self.log_step(f"train/{term.loss}", value)
             total = total + term.weight * WEIGHT_SCHEDULES[term.schedule](out.progress) * value
         return total

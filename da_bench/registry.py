@@ -2,7 +2,7 @@
 
 A :class:`Registry` maps names to objects (classes, factories or specs). Parts are
 added with the ``@REGISTRY.register("name")`` decorator, discovered from installed
-packages through Python entry points (group ``da_bench.<kind>``), or loaded from a
+packages through Python entry points (groups ``da_bench.losses``, ``da_bench.methods``, ...), or loaded from a
 plugin file given on the command line (``--plugin path/to/file.py``).
 """
 from __future__ import annotations
@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 import importlib.util
 import sys
+import traceback
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 from pathlib import Path
@@ -43,12 +44,9 @@ class Registry(Generic[T]):
     """Name -> object table for one kind of part (``loss``, ``method``, ``backbone`` ...)."""
 
     kind: str
+    entry_point_group: str = ""  # e.g. "da_bench.losses": the group installed packages register under
     _items: dict[str, T] = field(default_factory=dict)
     _entry_points_loaded: bool = False
-
-    @property
-    def entry_point_group(self) -> str:
-        return f"da_bench.{self.kind}s"
 
     def register(self, name: str, obj: T | None = None) -> Any:
         """Register ``obj`` under ``name``; without ``obj`` return a decorator."""
@@ -62,7 +60,7 @@ class Registry(Generic[T]):
         return add(obj) if obj is not None else add
 
     def _load_entry_points(self) -> None:
-        if self._entry_points_loaded:
+        if self._entry_points_loaded or not self.entry_point_group:
             return
         self._entry_points_loaded = True
         for ep in entry_points(group=self.entry_point_group):
@@ -88,6 +86,18 @@ class Registry(Generic[T]):
         return iter(sorted(self._items.items()))
 
 
+class PluginError(ValueError):
+    """A plugin file that cannot be imported; the message names the file, the line and the error."""
+
+
+def _where(err: Exception, path: Path) -> str:
+    """'line N: ' of the innermost frame inside the plugin file (or of a syntax error), if any."""
+    if isinstance(err, SyntaxError) and err.lineno:
+        return f"line {err.lineno}: "
+    lines = [f.lineno for f in traceback.extract_tb(err.__traceback__) if Path(f.filename) == path.resolve() or Path(f.filename) == path]
+    return f"line {lines[-1]}: " if lines else ""
+
+
 def load_plugin_file(path: str | Path) -> None:
     """Import a Python file so that its ``@register`` decorators run."""
     path = Path(path)
@@ -100,7 +110,11 @@ def load_plugin_file(path: str | Path) -> None:
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[module_name] = module
-    spec.loader.exec_module(module)
+    try:
+        spec.loader.exec_module(module)
+    except Exception as err:  # noqa: BLE001 - any error inside the user's file is reported in one sentence
+        del sys.modules[module_name]
+        raise PluginError(f"Plugin file '{path}' failed to load ({_where(err, path)}{type(err).__name__}: {err}); fix the file.") from None
 
 
 def load_plugins(paths: list[str] | None) -> None:
@@ -110,9 +124,9 @@ def load_plugins(paths: list[str] | None) -> None:
 
 Factory = Callable[..., Any]
 
-BACKBONES: Registry[Factory] = Registry("backbone")
-LOSSES: Registry[Any] = Registry("loss")
-METHODS: Registry[Any] = Registry("method")
-DOMAINS: Registry[Any] = Registry("domain")
-LAUNCHERS: Registry[Any] = Registry("launcher")
-VALIDATORS: Registry[Any] = Registry("validator")
+BACKBONES: Registry[Factory] = Registry("backbone", "da_bench.backbones")
+LOSSES: Registry[Any] = Registry("loss", "da_bench.losses")
+METHODS: Registry[Any] = Registry("method", "da_bench.methods")
+DOMAINS: Registry[Any] = Registry("domain", "da_bench.domains")
+LAUNCHERS: Registry[Any] = Registry("launcher", "da_bench.launchers")
+VALIDATORS: Registry[Any] = Registry("validator", "da_bench.validators")

@@ -1,7 +1,9 @@
+"""CDAN / CDAN+E (Long et al., NeurIPS 2018) against a reference written from the paper and TLlib's
+ConditionalDomainAdversarialLoss: h = g (x) f on the joint batch, BCE, and the Eq. 8 entropy weights."""
 import torch
+import torch.nn.functional as F
 
 from da_bench.losses.cdan import CDANELoss, CDANLoss, MultilinearMap
-from da_bench.losses.entropy import prediction_entropy
 from helpers import step_outputs
 
 
@@ -15,21 +17,40 @@ def test_multilinear_map_exact_and_randomized():
     assert torch.allclose(randomized(f, g), (f @ randomized.r_f) * (g @ randomized.r_g) / 8.0)
 
 
-def per_example_bce(loss: CDANLoss, out) -> torch.Tensor:
-    d_s, _ = loss._conditioned(out.source_features, out.source_logits, 1.0)
-    d_t, _ = loss._conditioned(out.target_features, out.target_logits, 1.0)
-    labels = torch.cat([torch.ones_like(d_s), torch.zeros_like(d_t)])
-    return torch.nn.functional.binary_cross_entropy_with_logits(torch.cat([d_s, d_t]), labels, reduction="none")
+def reference_bce(loss: CDANLoss, out, entropy_weighted: bool) -> torch.Tensor:
+    """TLlib's formula: outer products g_i f_i^T for all 2n examples, one discriminator pass, BCE
+    with source = 1, target = 0; CDAN+E weights w = 1 + exp(-H(g)) scaled to sum to the batch size."""
+    f = torch.cat([out.source_features, out.target_features])
+    g = torch.softmax(torch.cat([out.source_logits, out.target_logits]), 1).detach()
+    h = torch.stack([torch.outer(g[i], f[i]).flatten() for i in range(len(f))])
+    d = loss.discriminator(h)
+    labels = torch.cat([torch.ones(len(out.source_features)), torch.zeros(len(out.target_features))])
+    weight = None
+    if entropy_weighted:
+        entropy = -(g * torch.log(g)).sum(1)
+        w = 1.0 + torch.exp(-entropy)
+        weight = w / w.sum() * len(w)
+    return F.binary_cross_entropy_with_logits(d, labels, weight=weight)
 
 
-def test_cdan_e_is_the_entropy_weighted_cdan_loss():
-    cdan, cdan_e = CDANLoss(16, 4, width=8, depth=1, batch_norm=False).eval(), CDANELoss(16, 4, width=8, depth=1, batch_norm=False).eval()
+def test_cdan_and_cdan_e_match_the_reference_on_the_joint_batch():
+    torch.manual_seed(0)
+    cdan = CDANLoss(16, 4, width=8, depth=1)  # batch norm on: the joint pass matters
+    cdan_e = CDANELoss(16, 4, width=8, depth=1)
     cdan_e.load_state_dict(cdan.state_dict())
     out = step_outputs()
-    bce = per_example_bce(cdan, out).detach()
-    probs = torch.softmax(torch.cat([out.source_logits, out.target_logits]), 1).detach()
-    w = 1 + torch.exp(-prediction_entropy(probs))  # Eq. 8, normalised to mean 1 over the batch
-    w = w / w.mean()
-    assert torch.allclose(cdan(out), bce.mean(), atol=1e-6)
-    assert torch.allclose(cdan_e(out), (w * bce).mean(), atol=1e-6)
-    assert not torch.allclose(cdan_e(out), cdan(out))
+    assert torch.allclose(cdan(out), reference_bce(cdan, out, False), atol=1e-6)
+    assert torch.allclose(cdan_e(out), reference_bce(cdan, out, True), atol=1e-6)
+    assert abs(float(cdan_e(out)) - float(cdan(out))) > 1e-5  # the weights change the loss
+
+
+def test_cdan_gradient_into_features_is_reversed_and_scaled_by_lambda():
+    """Through the gradient reversal layer the features get -lambda times the discriminator's gradient."""
+    torch.manual_seed(0)
+    loss = CDANLoss(16, 4, width=8, depth=1, grl_schedule="constant", grl_max=0.5)
+    out, plain = step_outputs(), step_outputs()
+    loss(out).backward()
+    reference_bce(loss, plain, False).backward()
+    assert torch.allclose(out.source_features.grad, -0.5 * plain.source_features.grad, atol=1e-6)
+    assert torch.allclose(out.target_features.grad, -0.5 * plain.target_features.grad, atol=1e-6)
+    assert out.source_logits.grad is None  # predictions only condition the discriminator (detached)

@@ -15,3 +15,15 @@ def test_closed_form_hand_example():
     expected = (2 * (4 / 3) ** 2) / (4 * 2 * 2)  # ||C_s - C_t||_F^2 / (4 d^2)
     assert torch.allclose(coral(s, t), torch.tensor(expected))
     assert float(coral(s, s)) == 0.0
+
+
+def test_coral_gradient_shrinks_the_wider_target_spread():
+    """Target = 3 x source: descent moves each target point toward the target mean (its covariance
+    shrinks toward the source's) and each source point away from the source mean."""
+    g = torch.Generator().manual_seed(0)
+    base = torch.randn(40, 3, generator=g)
+    source, target = base.clone().requires_grad_(), (3 * base).requires_grad_()
+    coral(source, target).backward()
+    t_centred, s_centred = target.detach() - target.detach().mean(0), source.detach() - source.detach().mean(0)
+    assert (-target.grad * t_centred).sum() < 0  # inward
+    assert (-source.grad * s_centred).sum() > 0  # outward

@@ -17,11 +17,27 @@ SMALL_DISC = {"width": 15, "depth": 1, "batch_norm": False}
 CONVERGENCE = {"source_only": {}, "dann": {"dann": SMALL_DISC}, "cdan": {"cdan": SMALL_DISC}, "dan": {"mmd": {}}, "coral": {"coral": {"weight": 100.0}}}
 
 
-def test_every_method_spec_resolves_and_declares_a_space():
+def test_every_method_spec_resolves_with_a_description():
     for name in METHODS.names():
-        cfg = from_dict({"method": name})
         assert resolve_method(name).description
-        assert "lr" in search_space(cfg)
+
+
+def test_search_space_keeps_a_losss_own_weight_range():
+    from da_bench.losses import AdaptationLoss, register_loss
+    from da_bench.registry import LOSSES
+
+    @register_loss("weighted_probe")
+    class WeightedProbe(AdaptationLoss):
+        search_space = {"weight": [0.5, 5.0]}
+
+    try:
+        space = search_space(from_dict({"method": "weighted_probe"}))
+        assert space["losses.weighted_probe.weight"] == [0.5, 5.0]
+        # a loss that declares no weight range gets the default one, next to its own keys
+        dann = search_space(from_dict({"method": "dann"}))
+        assert dann["losses.dann.weight"] == ("log", 0.03, 3.0) and dann["losses.dann.width"] == [100, 256, 1024]
+    finally:
+        LOSSES._items.pop("weighted_probe")
 
 
 def test_unknown_method_or_loss_lists_choices():

@@ -59,7 +59,8 @@ class AdaptationLoss(nn.Module):
 
     @classmethod
     def one_line(cls) -> str:
-        return cls.description or (cls.__doc__ or "").strip().splitlines()[0]
+        lines = (cls.__doc__ or "").strip().splitlines()
+        return cls.description or (lines[0] if lines else cls.__name__)
 
 
 def register_loss(name: str):
@@ -74,6 +75,16 @@ def full_precision(reference: Tensor) -> Iterator[None]:
         yield
 
 
+def discriminate(discriminator: nn.Module, source: Tensor, target: Tensor) -> tuple[Tensor, Tensor]:
+    """One discriminator pass over the joint batch [source; target], split back per domain.
+
+    Batch norm inside the discriminator then normalises both domains with the same statistics, as in
+    TLlib; separate passes would normalise each domain on its own and hide any mean or variance shift.
+    """
+    logits = discriminator(torch.cat([source, target]))
+    return logits[: source.shape[0]], logits[source.shape[0] :]
+
+
 def domain_bce(logits_source: Tensor, logits_target: Tensor, target_value: float | None = None, weights: Tensor | None = None) -> Tensor:
     """Binary cross-entropy of a domain discriminator (source = 1, target = 0), in float32.
 
@@ -86,3 +97,31 @@ def domain_bce(logits_source: Tensor, logits_target: Tensor, target_value: float
         labels = torch.full_like(logits, target_value)
     with full_precision(logits):
         return nn.functional.binary_cross_entropy_with_logits(logits, labels, weight=weights)
+
+
+class LossOutputError(ValueError):
+    """An adaptation loss that does not return a scalar tensor."""
+
+
+def check_output(name: str, value: Any) -> Tensor:
+    """``value`` if it is a scalar tensor, else one sentence naming the loss and what it returned."""
+    if isinstance(value, Tensor) and value.ndim == 0:
+        return value
+    got = f"a tensor of shape {tuple(value.shape)}" if isinstance(value, Tensor) else f"a {type(value).__name__}"
+    raise LossOutputError(f"Loss '{name}' returned {got}; its forward must return a scalar tensor (e.g. .mean() of a per-example loss).")
+
+
+def probe(name: str, loss: AdaptationLoss, num_classes: int, batch: int = 4) -> None:
+    """Run ``loss`` once on random outputs of the right shapes, in eval mode and with the RNG state
+    restored, so that a loss that crashes or returns a non-scalar is refused at set-up in one sentence."""
+    was_training = loss.training
+    loss.eval()
+    try:
+        with torch.random.fork_rng(devices=[]), torch.no_grad():
+            f, logits = torch.randn(2, batch, loss.feature_dim), torch.randn(2, batch, num_classes)
+            value = loss(StepOutputs(f[0], f[1], logits[0], logits[1], torch.arange(batch) % num_classes, 0.5))
+    except Exception as err:  # noqa: BLE001 - a plugin's bug is reported in one sentence
+        raise LossOutputError(f"Loss '{name}' failed on a test batch at set-up ({type(err).__name__}: {err}); fix the loss or its hyperparameters.") from None
+    finally:
+        loss.train(was_training)
+    check_output(name, value)

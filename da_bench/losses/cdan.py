@@ -47,20 +47,17 @@ class CDANLoss(DANNLoss):
         self.multilinear = MultilinearMap(feature_dim, num_classes, randomized_threshold, randomized_dim)
         self.discriminator = DomainDiscriminator(self.multilinear.out_dim, *self.discriminator_shape)
 
-    def _conditioned(self, f: Tensor, logits: Tensor, coeff: float) -> tuple[Tensor, Tensor]:
-        g = torch.softmax(logits.float(), dim=1).detach()
-        h = self.multilinear(reverse_gradient(f, coeff).float(), g)
-        return self.discriminator(h), g
-
     def forward(self, out: StepOutputs) -> Tensor:
-        coeff = self.grl_coeff(out.progress)
-        d_s, g_s = self._conditioned(out.source_features, out.source_logits, coeff)
-        d_t, g_t = self._conditioned(out.target_features, out.target_logits, coeff)
+        # one joint pass over [source; target], so that batch norm in the discriminator sees both domains
+        f = reverse_gradient(torch.cat([out.source_features, out.target_features]), self.grl_coeff(out.progress))
+        g = torch.softmax(torch.cat([out.source_logits, out.target_logits]).float(), dim=1).detach()
+        d = self.discriminator(self.multilinear(f.float(), g))
+        n_s = out.source_features.shape[0]
         weights = None
         if self.entropy_conditioning:
-            w = 1.0 + torch.exp(-prediction_entropy(torch.cat([g_s, g_t])))
+            w = 1.0 + torch.exp(-prediction_entropy(g))
             weights = w / w.sum() * w.numel()
-        return domain_bce(d_s, d_t, weights=weights)
+        return domain_bce(d[:n_s], d[n_s:], weights=weights)
 
 
 @register_loss("cdan_e")

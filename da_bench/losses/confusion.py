@@ -10,7 +10,7 @@ from typing import Iterator
 
 from torch import Tensor, nn
 
-from da_bench.losses.base import AdaptationLoss, StepOutputs, domain_bce, register_loss
+from da_bench.losses.base import AdaptationLoss, StepOutputs, discriminate, domain_bce, register_loss
 from da_bench.models.heads import DomainDiscriminator
 
 
@@ -26,10 +26,10 @@ class DomainConfusionLoss(AdaptationLoss):
         self.discriminator = DomainDiscriminator(feature_dim, width, depth, batch_norm)
 
     def forward(self, out: StepOutputs) -> Tensor:
-        return domain_bce(self.discriminator(out.source_features), self.discriminator(out.target_features), target_value=0.5)
+        return domain_bce(*discriminate(self.discriminator, out.source_features, out.target_features), target_value=0.5)
 
     def adversary_loss(self, out: StepOutputs) -> Tensor:
-        return domain_bce(self.discriminator(out.source_features.detach()), self.discriminator(out.target_features.detach()))
+        return domain_bce(*discriminate(self.discriminator, out.source_features.detach(), out.target_features.detach()))
 
     def adversary_parameters(self) -> Iterator[nn.Parameter]:
         return self.discriminator.parameters()

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from torch import Tensor
 
-from da_bench.losses.base import AdaptationLoss, StepOutputs, domain_bce, register_loss
+from da_bench.losses.base import AdaptationLoss, StepOutputs, discriminate, domain_bce, register_loss
 from da_bench.models.grl import reverse_gradient
 from da_bench.models.heads import DomainDiscriminator
+from da_bench.registry import UnknownNameError, unknown_name_message
 from da_bench.schedules import WEIGHT_SCHEDULES
 
 
@@ -25,6 +26,8 @@ class DANNLoss(AdaptationLoss):
         super().__init__(feature_dim, num_classes)
         self.discriminator_shape = (width, depth, batch_norm)
         self.discriminator = DomainDiscriminator(feature_dim, *self.discriminator_shape)
+        if grl_schedule not in WEIGHT_SCHEDULES:
+            raise UnknownNameError(unknown_name_message("gradient-reversal schedule", grl_schedule, list(WEIGHT_SCHEDULES)))
         self.grl_schedule = WEIGHT_SCHEDULES[grl_schedule]
         self.grl_max = grl_max
 
@@ -33,6 +36,5 @@ class DANNLoss(AdaptationLoss):
 
     def forward(self, out: StepOutputs) -> Tensor:
         coeff = self.grl_coeff(out.progress)
-        d_s = self.discriminator(reverse_gradient(out.source_features, coeff))
-        d_t = self.discriminator(reverse_gradient(out.target_features, coeff))
+        d_s, d_t = discriminate(self.discriminator, reverse_gradient(out.source_features, coeff), reverse_gradient(out.target_features, coeff))
         return domain_bce(d_s, d_t)

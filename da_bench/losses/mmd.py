@@ -18,8 +18,10 @@ import torch
 from torch import Tensor
 
 from da_bench.losses.base import AdaptationLoss, StepOutputs, full_precision, register_loss
+from da_bench.registry import UnknownNameError, unknown_name_message
 
 DEFAULT_EXPONENTS = (-3, -2, -1, 0, 1)
+ESTIMATORS = ("quadratic", "linear")
 BETA_MIN = 1e-6  # floor of the bandwidth base, so collapsed features give a finite loss
 
 
@@ -101,6 +103,8 @@ class MKMMDLoss(AdaptationLoss):
 
     def __init__(self, feature_dim: int, num_classes: int, estimator: str = "quadratic", bandwidth_exponents: Sequence[float] = DEFAULT_EXPONENTS) -> None:
         super().__init__(feature_dim, num_classes)
+        if estimator not in ESTIMATORS:
+            raise UnknownNameError(unknown_name_message("MMD estimator", estimator, list(ESTIMATORS)))
         self.estimator = estimator
         self.exponents = tuple(bandwidth_exponents)
 

