@@ -128,3 +128,58 @@ def test_mnist_binary_keeps_labels_and_origins(tmp_path):
     assert set(binary.x.unique().tolist()) == {0.0, 1.0} and float(binary.x[0, 0, 10, 10]) == 1.0
     assert float(plain.x[0, 0, 10, 10]) == pytest.approx(1 / 255)
     assert torch.equal(binary.y, plain.y) and np.array_equal(binary.origin, plain.origin)  # the MNIST-M leak guard still applies
+
+
+def mnist_m_tree(root, pngs: int, label_lines: int) -> None:
+    folder = root / "mnist_m" / "mnist_m_test"
+    folder.mkdir(parents=True)
+    for i in range(pngs):
+        Image.fromarray(np.full((32, 32, 3), i, dtype=np.uint8)).save(folder / f"{i:08d}.png")
+    (root / "mnist_m" / "mnist_m_test_labels.txt").write_text("".join(f"{i:08d}.png {i % 10}\n" for i in range(label_lines)))
+
+
+@pytest.mark.parametrize("pngs, lines", [(3, 2), (2, 3)])
+def test_mnist_m_label_file_must_match_the_images(tmp_path, pngs, lines):
+    mnist_m_tree(tmp_path, pngs, lines)
+    with pytest.raises(DataError, match=rf"mnist_m_test_labels.txt' has {lines} labels for {pngs} PNG images in .*one '<file> <label>' line per image"):
+        load_domain("mnist_m", tmp_path)
+
+
+def test_mnist_m_malformed_label_line_is_named(tmp_path):
+    mnist_m_tree(tmp_path, 2, 2)
+    (tmp_path / "mnist_m" / "mnist_m_test_labels.txt").write_text("00000000.png 4\n00000001.png five\n")
+    with pytest.raises(DataError, match="Line 2 of .*mnist_m_test_labels.txt"):
+        load_domain("mnist_m", tmp_path)
+
+
+def test_svhn_mat_that_is_text_or_mismatched_is_named(tmp_path):
+    from scipy.io import savemat
+
+    (tmp_path / "svhn").mkdir()
+    (tmp_path / "svhn" / "test_32x32.mat").write_text("version https://git-lfs.github.com/spec/v1\nsize 64275384\n")
+    with pytest.raises(DataError, match="test_32x32.mat' is text, not a MATLAB file"):
+        load_domain("svhn", tmp_path)
+    savemat(tmp_path / "svhn" / "test_32x32.mat", {"X": np.zeros((32, 32, 3, 4), dtype=np.uint8), "y": np.array([[1], [2], [3]])})
+    with pytest.raises(DataError, match="test_32x32.mat' has 3 labels for 4 images"):
+        load_domain("svhn", tmp_path)
+    savemat(tmp_path / "svhn" / "test_32x32.mat", {"X": np.zeros((4, 3, 32, 32), dtype=np.uint8), "y": np.ones((4, 1))})
+    with pytest.raises(DataError, match=r"holds images of shape \(4, 3, 32, 32\), not 32x32x3xN"):
+        load_domain("svhn", tmp_path)
+
+
+def test_usps_h5_labels_must_match_images(tmp_path):
+    (tmp_path / "usps").mkdir()
+    with h5py.File(tmp_path / "usps" / "usps.h5", "w") as fh:
+        for split, n in (("train", 5), ("test", 2)):
+            fh.create_dataset(f"{split}/data", data=np.random.rand(n, 256).astype(np.float32))
+            fh.create_dataset(f"{split}/target", data=np.arange(n - 1, dtype=np.int32))
+    with pytest.raises(DataError, match="usps.h5:train/target' has 4 labels for 5 images"):
+        load_domain("usps", tmp_path)
+
+
+def test_mnist_labels_must_match_images(tmp_path):
+    (tmp_path / "mnist").mkdir()
+    write_idx(tmp_path / "mnist" / "t10k-images-idx3-ubyte.gz", np.zeros((3, 28, 28)))
+    write_idx(tmp_path / "mnist" / "t10k-labels-idx1-ubyte.gz", np.array([1, 2]))
+    with pytest.raises(DataError, match="t10k-labels-idx1-ubyte.gz' has 2 labels for 3 images in 't10k-images-idx3-ubyte.gz'"):
+        load_domain("mnist", tmp_path)

@@ -39,5 +39,37 @@ def test_npz_and_csv_with_configurable_names(tmp_path):
 
 def test_feature_domain_loader_checks_consistency(tmp_path):
     np.savez(tmp_path / "bad.npz", X=np.ones((4, 3)), y=np.array([0, 1]))
-    with pytest.raises(DataError, match="inconsistent"):
+    with pytest.raises(DataError, match=r"bad.npz' has 2 labels for 4 feature rows; the file is inconsistent"):
         feature_domain("bad", "bad.npz", "X", "y", 2)(tmp_path, tmp_path)
+
+
+def test_feature_file_that_is_text_names_the_file(tmp_path):
+    (tmp_path / "office_caltech10_surf").mkdir()
+    (tmp_path / "office_caltech10_surf" / "webcam_SURF_L10.mat").write_text("<html><body>404 Not Found</body></html>\n")
+    with pytest.raises(DataError, match=r"webcam_SURF_L10.mat' is text, not a MATLAB file"):
+        load_domain("surf_webcam", tmp_path)
+
+
+@pytest.mark.parametrize("name, content", [("bad.npz", b"PK\x03\x04 half a zip"), ("bad.csv", b"a,b,label\n1,2,0\n3,1\n")])
+def test_corrupt_npz_or_csv_names_the_file(tmp_path, name, content):
+    (tmp_path / name).write_bytes(content)
+    with pytest.raises(DataError, match=f"{name}' is corrupt or unreadable"):
+        read_arrays(tmp_path / name, "X", "label")
+
+
+def test_text_npz_and_empty_csv_name_the_file(tmp_path):
+    (tmp_path / "f.npz").write_text("X,y\n1,0\n")
+    with pytest.raises(DataError, match="f.npz' is text, not an .npz archive"):
+        read_arrays(tmp_path / "f.npz", "X", "y")
+    (tmp_path / "f.csv").write_text("\n")
+    with pytest.raises(DataError, match="f.csv' holds no header and data rows"):
+        read_arrays(tmp_path / "f.csv", "X", "y")
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_non_finite_features_name_the_file_and_row(tmp_path, bad):
+    x = np.ones((5, 3))
+    x[3, 1] = bad
+    np.savez(tmp_path / "f.npz", X=x, y=np.array([0, 1, 0, 1, 0]))
+    with pytest.raises(DataError, match=r"f.npz' has NaN or infinite values in 'X' \(in 1 of 5 rows, the first row 3\)"):
+        feature_domain("f", "f.npz", "X", "y", 2)(tmp_path, tmp_path)

@@ -32,9 +32,28 @@ def test_list_with_foreign_prefix_resolves_against_root(tmp_path):
     assert image.size == (30, 40) and label == 1
 
 
-def test_shared_office31_lists_name_missing_images(shared_root):
-    with pytest.raises(DataError, match="not found under"):
-        load_domain("office31_amazon", shared_root)
+def test_list_without_its_images_is_named(tmp_path):
+    (tmp_path / "office31_image_lists").mkdir()
+    (tmp_path / "office31_image_lists" / "amazon_list.txt").write_text("/x/domain_adaptation_images/amazon/images/bike/frame_0001.jpg 1\n")
+    with pytest.raises(DataError, match="frame_0001.jpg' from .*amazon_list.txt' was not found under"):
+        load_domain("office31_amazon", tmp_path)
+
+
+def test_listed_images_that_are_missing_stop_at_set_up(tmp_path):
+    office31_tree(tmp_path, "webcam")
+    folder = tmp_path / "office31" / "domain_adaptation_images" / "webcam" / "images"
+    (folder / "back_pack" / "frame_0002.jpg").unlink()
+    (folder / "bike" / "frame_0001.jpg").unlink()
+    with pytest.raises(DataError, match=r"2 of the 6 images listed in '.*webcam_list.txt' are missing, the first '.*back_pack/frame_0002.jpg'"):
+        load_domain("office31_webcam", tmp_path)
+
+
+def test_list_line_without_a_label_is_named(tmp_path):
+    office31_tree(tmp_path, "dslr", per_class=1)
+    lists = tmp_path / "office31_image_lists" / "dslr_list.txt"
+    lists.write_text(lists.read_text() + "/x/domain_adaptation_images/dslr/images/bike/frame_0000.jpg\n")
+    with pytest.raises(DataError, match="Line 3 of .*dslr_list.txt"):
+        load_domain("office31_dslr", tmp_path)
 
 
 def test_class_folder_layout(tmp_path):

@@ -6,13 +6,15 @@ from __future__ import annotations
 import bz2
 import gzip
 import hashlib
+import os
 import struct
 from pathlib import Path
 
 import numpy as np
 import torch
 
-from da_bench.data.domains import DataError, DomainData, DomainSpec, Split, register_domain, require
+from da_bench.data.domains import DataError, DomainData, DomainSpec, Lineage, Split, register_domain, require
+from da_bench.data.files import check_count, load_mat, read_pairs
 
 DIGITS = [str(i) for i in range(10)]
 
@@ -62,8 +64,7 @@ def load_mnist(root: Path, cache: Path) -> DomainData:
         images, labels = _find(folder, f"{prefix}-images-idx3-ubyte"), _find(folder, f"{prefix}-labels-idx1-ubyte")
         if images and labels:
             x, y = read_idx(images), read_idx(labels)
-            if len(x) != len(y):
-                raise DataError(f"MNIST {split}: {len(x)} images but {len(y)} labels in '{folder}'; the files do not belong together.")
+            check_count(labels, len(y), len(x), f"images in '{images.name}'", "the two files do not belong together: download both again")
             splits[split] = Split(_images(x), torch.from_numpy(y.astype(np.int64)), np.arange(len(y)) + (0 if split == "train" else 10**6))
     if not splits:
         raise DataError(f"Domain 'mnist' found no image/label file pair in '{folder}'; expected layout: {MNIST_LAYOUT}.")
@@ -109,6 +110,7 @@ def load_usps(root: Path, cache: Path) -> DomainData:
             with h5py.File(h5, "r") as fh:
                 for split in ("train", "test"):
                     splits[split] = (np.asarray(fh[split]["data"], dtype=np.float32), np.asarray(fh[split]["target"], dtype=np.int64))
+                    check_count(f"{h5}:{split}/target", len(splits[split][1]), len(splits[split][0]), "images", "download the file again")
         except (OSError, KeyError) as err:
             raise DataError(f"File '{h5}' is corrupt or lacks train/test groups ({err}); download it again.") from None
     else:
@@ -128,7 +130,9 @@ def _cached_pngs(folder: Path, labels_file: Path, cache: Path) -> tuple[np.ndarr
     """Decode a PNG folder listed in a labels file once, then reuse a cached .npz (keyed on the list and its sizes)."""
     from PIL import Image, UnidentifiedImageError
 
-    entries = [line.split() for line in labels_file.read_text().splitlines() if line.strip()]
+    entries = read_pairs(labels_file)
+    check_count(labels_file, len(entries), sum(1 for f in os.scandir(folder) if f.name.lower().endswith(".png")), f"PNG images in '{folder}'",
+                "restore the label file so that it has one '<file> <label>' line per image")
     key = hashlib.sha1((str(folder.resolve()) + labels_file.read_text()).encode()).hexdigest()[:16]
     cached = cache / f"pngs-{folder.name}-{key}.npz"
     if cached.exists():
@@ -144,7 +148,7 @@ def _cached_pngs(folder: Path, labels_file: Path, cache: Path) -> tuple[np.ndarr
                 images.append(np.asarray(im.convert("RGB")))
         except (UnidentifiedImageError, OSError) as err:
             raise DataError(f"Image '{path}' is corrupt ({err}); replace the file.") from None
-        labels.append(int(label))
+        labels.append(label)
         origin.append(int(Path(name).stem) if Path(name).stem.isdigit() else len(origin))
     x, y, o = np.stack(images), np.asarray(labels, dtype=np.int64), np.asarray(origin)
     tmp = cached.with_suffix(".tmp.npz")
@@ -168,16 +172,17 @@ def load_mnist_m(root: Path, cache: Path) -> DomainData:
 
 
 def _load_mat_digits(name: str, folder: Path, files: dict[str, str], layout: str) -> DomainData:
-    from scipy.io import loadmat
-
     splits = {}
     for split, filename in files.items():
         path = folder / filename
         if path.exists():
             try:
-                mat = loadmat(path)
-            except (ValueError, OSError) as err:
-                raise DataError(f"File '{path}' is corrupt ({err}); download it again.") from None
+                mat = load_mat(path, ("X", "y"))
+            except KeyError as err:
+                raise DataError(f"File '{path}' has no array {err}; it is not in the SVHN format (X: 32x32x3xN images, y: labels): download it again.") from None
+            if mat["X"].ndim != 4 or mat["X"].shape[:3] != (32, 32, 3):
+                raise DataError(f"File '{path}' holds images of shape {mat['X'].shape}, not 32x32x3xN as in the SVHN format; download it again.")
+            check_count(path, mat["y"].size, mat["X"].shape[3], "images", "download it again")
             x = np.transpose(mat["X"], (3, 0, 1, 2))  # (32, 32, 3, N) -> (N, 32, 32, 3)
             y = mat["y"].reshape(-1).astype(np.int64)
             y[y == 10] = 0  # SVHN stores digit 0 as label 10
@@ -222,14 +227,16 @@ def torchvision_download(dataset: str, subdir: str):
     return download
 
 
+MNIST_IDS = Lineage("mnist", origin_ids="mnist")  # origin: MNIST train index i, test index 10**6 + i
 register_domain(DomainSpec("mnist", "MNIST handwritten digits, 28x28 grey (LeCun et al. 1998)", 10, load_mnist, MNIST_LAYOUT,
-                           "torchvision download (da-bench download mnist) or the IDX files from the MNIST site", download=torchvision_download("MNIST", "mnist")))
+                           "torchvision download (da-bench download mnist) or the IDX files from the MNIST site", download=torchvision_download("MNIST", "mnist"),
+                           lineage=MNIST_IDS))
 register_domain(DomainSpec("mnist_binary", "MNIST with binarized strokes (pixel > 0), the digits MNIST-M is built from", 10, load_mnist_binary,
-                           MNIST_LAYOUT, "as for mnist: it reads the same files"))
+                           MNIST_LAYOUT, "as for mnist: it reads the same files", lineage=MNIST_IDS))
 register_domain(DomainSpec("usps", "USPS handwritten digits, 16x16 grey (Hull 1994)", 10, load_usps, USPS_LAYOUT,
                            "torchvision download (da-bench download usps) or the Kaggle usps.h5", download=torchvision_download("USPS", "usps")))
 register_domain(DomainSpec("mnist_m", "MNIST-M: MNIST blended with BSDS500 patches, 32x32 RGB (Ganin et al. 2015)", 10, load_mnist_m, MNISTM_LAYOUT,
-                           "the MNIST-M release of Ganin et al. (PNG folders with label files)"))
+                           "the MNIST-M release of Ganin et al. (PNG folders with label files)", lineage=Lineage("mnist", copy=False, origin_ids="mnist")))
 register_domain(DomainSpec("svhn", "SVHN house numbers, 32x32 RGB (Netzer et al. 2011)", 10, load_svhn, SVHN_LAYOUT,
                            "torchvision download (da-bench download svhn)", download=torchvision_download("SVHN", "svhn")))
 register_domain(DomainSpec("syndigits", "SynDigits synthetic numbers, 32x32 RGB (Ganin & Lempitsky 2015)", 10, load_syndigits, SYN_LAYOUT,

@@ -60,8 +60,22 @@ class DomainData:
 
 
 @dataclass(frozen=True)
+class Lineage:
+    """Where a domain's samples come from, for the leak rule in :mod:`da_bench.data.checks`.
+
+    ``collection``: the data set whose samples the domain holds (``copy``: the same samples, perhaps
+    re-encoded or a subset, e.g. binarised MNIST) or was built from (``copy=False``, e.g. MNIST-M);
+    ``origin_ids``: what its splits' ``origin`` ids index, where they can be matched ("" if nowhere).
+    """
+
+    collection: str
+    copy: bool = True
+    origin_ids: str = ""
+
+
+@dataclass(frozen=True)
 class DomainSpec:
-    """How to find and read a domain under a data root."""
+    """How to find and read a domain under a data root; ``lineage`` defaults to its own collection."""
 
     name: str
     description: str
@@ -71,6 +85,11 @@ class DomainSpec:
     obtain: str  # how to get it
     needs_root: bool = True
     download: Callable[[Path], None] | None = None
+    lineage: Lineage | None = None
+
+    @property
+    def samples(self) -> Lineage:
+        return self.lineage or Lineage(self.name)
 
 
 def register_domain(spec: DomainSpec) -> DomainSpec:

@@ -11,6 +11,7 @@ import torch
 from torch.utils.data import Dataset
 
 from da_bench.data.domains import DataError, DomainData, DomainSpec, Split, register_domain
+from da_bench.data.files import read_pairs
 
 IMAGENET_MEAN, IMAGENET_STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp"}
@@ -76,15 +77,19 @@ def resolve_prefix(raw: str, image_root: Path) -> tuple[str, Path] | None:
 
 
 def read_list(list_file: Path, image_root: Path) -> tuple[list[Path], list[int]]:
-    lines = [line.split() for line in list_file.read_text().splitlines() if line.strip()]
+    """Paths and labels of a list file; every listed image must exist (checked here, not mid-training)."""
+    lines = read_pairs(list_file)
     if not lines:
-        raise DataError(f"List file '{list_file}' is empty.")
+        raise DataError(f"List file '{list_file}' is empty; restore it.")
     found = resolve_prefix(lines[0][0], image_root)
     if found is None:
         raise DataError(f"Image '{lines[0][0]}' from '{list_file}' was not found under '{image_root}' (nor any suffix of its path); put the images there.")
     prefix = found[0]
     paths = [image_root / (Path(p).relative_to(prefix) if prefix else Path(p)) for p, _ in lines]
-    return paths, [int(label) for _, label in lines]
+    missing = [p for p in paths if not p.exists()]
+    if missing:
+        raise DataError(f"{len(missing)} of the {len(paths)} images listed in '{list_file}' are missing, the first '{missing[0]}'; restore them or remove their lines.")
+    return paths, [label for _, label in lines]
 
 
 def read_class_folders(folder: Path) -> tuple[list[Path], list[int], list[str]]:
