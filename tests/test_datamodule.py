@@ -1,6 +1,8 @@
 import numpy as np
 import pytest
 import torch
+from scipy.io import savemat
+from test_digits import mnist_m_tree, write_idx
 
 from da_bench.config import from_dict
 from da_bench.data.datamodule import PairedDataModule
@@ -82,3 +84,65 @@ def test_source_never_contains_a_target_test_digit(shared_root):
     # the full MNIST: the source draws from the 60,000 training digits, MNIST-M's test images from the test digits
     assert len(dm.splits["source_train"]) + len(dm.splits["source_val"]) == 60000
     assert min(test_origins) >= 10**6 and len(test_origins) == 4500
+
+
+def feature_file(root, relpath: str, key: str, n: int, dim: int) -> None:
+    """A GFK-style .mat: ``n`` samples of ``dim`` features, labels 1..10."""
+    (root / relpath).parent.mkdir(parents=True, exist_ok=True)
+    savemat(root / relpath, {key: np.random.default_rng(0).random((n, dim)) + 0.1, "labels": np.arange(n)[:, None] % 10 + 1})
+
+
+def test_same_domain_as_source_and_target_is_refused(tmp_path):
+    feature_file(tmp_path, "office_caltech10_surf/amazon_SURF_L10.mat", "fts", 40, 8)
+    for mode in ("uda", "dg"):
+        with pytest.raises(DataError, match="both 'surf_amazon', so the target test split would be trained on"):
+            module(source="surf_amazon", target="surf_amazon", backbone="mlp", data_root=str(tmp_path), mode=mode)
+
+
+def test_same_shared_domain_is_refused(shared_root):
+    with pytest.raises(DataError, match="both 'surf_amazon'"):
+        module(source="surf_amazon", target="surf_amazon", backbone="mlp", data_root=str(shared_root))
+
+
+def test_a_target_among_several_sources_is_refused():
+    for mode in ("uda", "dg"):
+        with pytest.raises(DataError, match="both 'sklearn_digits'"):
+            module(source=["mnist5k", "sklearn_digits"], target="sklearn_digits", mode=mode)
+
+
+def mnist_test_tree(root, n: int) -> None:
+    (root / "mnist").mkdir()
+    write_idx(root / "mnist" / "t10k-images-idx3-ubyte.gz", np.random.default_rng(0).integers(0, 255, (n, 28, 28)))
+    write_idx(root / "mnist" / "t10k-labels-idx1-ubyte.gz", np.arange(n) % 10)
+
+
+def test_mnist_and_binarised_mnist_are_refused(tmp_path):
+    mnist_test_tree(tmp_path, 10)
+    with pytest.raises(DataError, match="'mnist' and target 'mnist_binary' both hold samples of 'mnist'"):
+        module(source="mnist", target="mnist_binary", data_root=str(tmp_path))
+
+
+@pytest.mark.parametrize("mode, target_test", [("uda", 4), ("dg", 8)])
+def test_mnist_test_digits_behind_mnist_m_test_images_leave_the_source(tmp_path, mode, target_test):
+    mnist_test_tree(tmp_path, 10)  # MNIST test digits 0..9; MNIST-M test images 0..7 are built from digits 0..7
+    mnist_m_tree(tmp_path, 8, 8)
+    dm = module(source="mnist", target="mnist_m", data_root=str(tmp_path), mode=mode, target_test_fraction=0.5)
+    test_origins = set(dm.splits["target_test"].origin.tolist())
+    source_origins = set(dm.splits["source_train"].origin.tolist()) | set(dm.splits["source_val"].origin.tolist())
+    assert len(test_origins) == target_test and len(source_origins) == 10 - target_test
+    assert not test_origins & source_origins
+
+
+def test_k_shot_that_would_label_a_whole_class_is_refused():
+    # moons_rot35's unlabeled target split: 300 points, 150 per class
+    kw = {"source": "moons", "target": "moons_rot35", "backbone": "mlp"}
+    assert len(module(k_shot=149, **kw).splits["target_labeled"]) == 298
+    with pytest.raises(DataError, match="k_shot=150 .* has 150; the largest valid k_shot is 149"):
+        module(k_shot=150, **kw)
+
+
+def test_feature_dimensions_that_differ_are_refused(tmp_path):
+    feature_file(tmp_path, "office_caltech10_surf/amazon_SURF_L10.mat", "fts", 20, 8)
+    feature_file(tmp_path, "office_caltech10_decaf6/webcam.mat", "feas", 20, 12)
+    with pytest.raises(DataError, match="surf_amazon: 8-d features, decaf_webcam: 12-d features"):
+        module(source="surf_amazon", target="decaf_webcam", backbone="mlp", data_root=str(tmp_path))

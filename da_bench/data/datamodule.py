@@ -17,7 +17,8 @@ from torch import Tensor
 from torch.utils.data import ConcatDataset, DataLoader
 
 from da_bench.config import RunConfig
-from da_bench.data.domains import DataError, DomainData, Split, load_domain
+from da_bench.data.checks import check_inputs, check_k_shot, check_label_spaces, drops_target_test_origins
+from da_bench.data.domains import DomainData, Split, load_domain
 from da_bench.data.images import Transformed, eval_transform, train_transform
 
 INPUT_SIZE = {"dann_digits": 28, "lenet": 28, "dtn": 32}
@@ -83,28 +84,27 @@ class PairedDataModule(pl.LightningDataModule):
         if self.splits:
             return
         cfg = self.cfg
+        drops = [drops_target_test_origins(name, cfg.target) if cfg.target else False for name in self.source_names]  # or refuses
         rng = np.random.default_rng(cfg.seed)
         sources = [load_domain(name, cfg.data_root) for name in self.source_names]
         target = load_domain(cfg.target, cfg.data_root) if cfg.target else None
-        self._check_label_spaces(sources + ([target] if target else []))
+        domains = sources + ([target] if target else [])
+        check_label_spaces(domains)
+        check_inputs(domains)
         self.num_classes = sources[0].num_classes
         if target is not None:
             self._split_target(target, rng)
         train_parts, val_parts = [], []
-        for domain in sources:
+        for domain, drop in zip(sources, drops):
             pool = domain.splits.get("train") or domain.splits.get("all") or next(iter(domain.splits.values()))
-            pool = self._without_target_test_origins(pool)
+            if drop:
+                pool = self._without_target_test_origins(pool)
             train_idx, val_idx = split_indices(len(pool), cfg.val_fraction, rng)
             train_parts.append(pool.subset(train_idx))
             val_parts.append(pool.subset(val_idx))
         self.splits["source_train"], self.splits["source_val"] = concat_splits(train_parts), concat_splits(val_parts)
         self._prepare_tensors()
         self.eval_roles = ["source_val"] + (["target_test"] if target else []) + (["target_unlabeled"] if cfg.mode == "uda" else [])
-
-    def _check_label_spaces(self, domains: list[DomainData]) -> None:
-        counts = {d.name: d.num_classes for d in domains}
-        if len(set(counts.values())) > 1:
-            raise DataError(f"Source and target label spaces differ ({', '.join(f'{k}: {v} classes' for k, v in counts.items())}); pair domains with the same classes.")
 
     def _split_target(self, target: DomainData, rng: np.random.Generator) -> None:
         cfg = self.cfg
@@ -119,16 +119,15 @@ class PairedDataModule(pl.LightningDataModule):
             unlabeled, test = pool.subset(train_idx), pool.subset(test_idx)
         self.splits["target_unlabeled"], self.splits["target_test"] = unlabeled, test
         if cfg.k_shot:
+            check_k_shot(unlabeled.y, cfg.k_shot, target)
             picks = [np.flatnonzero(unlabeled.y.numpy() == c) for c in range(target.num_classes)]
             shots = np.concatenate([rng.permutation(p)[: cfg.k_shot] for p in picks])
             self.splits["target_labeled"] = unlabeled.subset(np.sort(shots))
 
     def _without_target_test_origins(self, pool: Split) -> Split:
-        """Drop source samples that are the origin of a target test sample (MNIST -> MNIST-M on the MNIST test set)."""
-        test = self.splits.get("target_test")
-        if test is None or test.origin is None or pool.origin is None:
-            return pool
-        keep = np.flatnonzero(~np.isin(pool.origin, test.origin))
+        """Drop source samples that are the origin of a target test sample (MNIST -> MNIST-M on the MNIST test set;
+        which pairs this applies to: :mod:`da_bench.data.checks`)."""
+        keep = np.flatnonzero(~np.isin(pool.origin, self.splits["target_test"].origin))
         return pool.subset(keep)
 
     def _prepare_tensors(self) -> None:
@@ -149,8 +148,6 @@ class PairedDataModule(pl.LightningDataModule):
     def _wrap_image_datasets(self) -> None:
         size = self.cfg.image_size or 224
         for name, split in self.splits.items():
-            if isinstance(split.x, Tensor):
-                raise DataError("Image-file domains cannot be paired with in-memory digit domains; pair like with like.")
             transform = train_transform(size) if name in ("source_train", "target_labeled") else eval_transform(size)
             split.x = Transformed(split.x, transform)
         # unlabeled target: augmented for training, centre-cropped for validators
