@@ -124,47 +124,25 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
 
 def write_tables(runs: Path, dest: Path | str, title: str, rules: list[str], reference: str | None, provenance: str = "") -> None:
-    """Markdown leaderboards (one per rule) plus a bar chart, printed and written under ``dest``."""
-    from da_bench.report.collect import collect
-    from da_bench.report.plot import bar_chart
-    from da_bench.report.table import build_table, load_reference, render
+    """Markdown leaderboards (one per rule, each also as CSV) plus a bar chart of the first, printed and written under ``dest``."""
+    from da_bench.report.leaderboard import leaderboard, publish
 
     dest = Path(dest)
-    ref = load_reference(Path(reference)) if reference else None
-    parts = []
-    for rule in rules:
-        table = build_table(collect(runs, rule), rule, title, ref)
-        parts.append(render(table, "md"))
-        (dest / f"{title}_{rule}.csv").parent.mkdir(parents=True, exist_ok=True)
-        (dest / f"{title}_{rule}.csv").write_text(render(table, "csv"))
-        if rule == rules[0]:
-            bar_chart(table, dest / f"{title}.png")
+    parts = [publish(leaderboard(runs, rule, title, Path(reference) if reference else None),
+                     {"md": None, "csv": dest / f"{title}_{rule}.csv"}, dest / f"{title}.png" if rule == rules[0] else None)["md"]
+             for rule in rules]
     text = "\n".join(parts)
     (dest / f"{title}.md").write_text(f"{provenance}\n\n{text}" if provenance else text)
     print(text)
 
 
 def cmd_table(args: argparse.Namespace) -> int:
-    from da_bench.report.collect import collect
-    from da_bench.report.plot import bar_chart
-    from da_bench.report.table import build_table, load_reference, render, selection_comparison
-    from da_bench.selection import selection_rules
+    from da_bench.report.leaderboard import leaderboard, publish
 
     runs = Path(args.runs_dir)
-    if not runs.is_dir():
-        raise FileNotFoundError(f"Runs folder '{runs}' does not exist; pass the --out folder of a sweep.")
-    ref = load_reference(Path(args.reference), args.ref_benchmark, args.ref_backbone) if args.reference else None
-    title = args.title or runs.name
-    if args.selection == "all":
-        table = selection_comparison({rule: build_table(collect(runs, rule), rule, title) for rule in selection_rules()}, title)
-    else:
-        table = build_table(collect(runs, args.selection), args.selection, title, ref)
-    text = render(table, args.format)
-    if args.output:
-        Path(args.output).write_text(text)
+    table = leaderboard(runs, args.selection, args.title or runs.name, Path(args.reference) if args.reference else None, args.ref_benchmark, args.ref_backbone)
+    text = publish(table, {args.format: Path(args.output) if args.output else None}, Path(args.plot) if args.plot else None)[args.format]
     print(text, end="")
-    if args.plot:
-        bar_chart(table, Path(args.plot))
     return 0
 
 

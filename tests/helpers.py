@@ -7,11 +7,12 @@ from da_bench.runner.records import write_json_atomic
 
 
 def fake_record(root: Path, run_id: str, method: str, source: str, target: str, seed: int, final_acc: float | None,
-                history: list[dict] | None = None, status: str = "done") -> None:
+                history: list[dict] | None = None, status: str = "done", config: dict | None = None) -> None:
+    """A record; ``config`` adds keys (hyperparameters) to its config."""
     history = history if history is not None else ([{"step": 1, "source_val_acc": 0.5, "target_test_acc": final_acc}] if final_acc is not None else [])
     write_json_atomic(root / "runs" / run_id / "record.json", {
         "run_id": run_id, "status": status, "reason": None if status == "done" else "boom",
-        "config": {"method": method, "source": source, "target": target, "seed": seed}, "history": history,
+        "config": {"method": method, "source": source, "target": target, "seed": seed, **(config or {})}, "history": history,
         "final": history[-1] if history else None})
 
 

@@ -25,3 +25,24 @@ def test_planned_but_never_run_pairs_still_appear(tmp_path):
     collected = collect(tmp_path, "last")
     assert collected.methods == ["coral"] and collected.pairs == ["USPS->MNIST"]
     assert collected.cells[("coral", "USPS->MNIST")].values == []
+
+
+def test_expected_counts_seeds_per_setting_not_runs(tmp_path):
+    # a manifest of 2 learning rates x 3 seeds expects 3 seeds per setting; the chosen setting has 2 done, 1 failed
+    manifest = [(f"{lr}-{seed}", "dann", "mnist", "usps", seed) for lr in (0.01, 0.03) for seed in range(3)]
+    fake_manifest(tmp_path, "grid", manifest)
+    for lr, source_val in ((0.01, 0.9), (0.03, 0.5)):
+        for seed in range(2):
+            fake_record(tmp_path, f"{lr}-{seed}", "dann", "mnist", "usps", seed, None, config={"lr": lr},
+                        history=[{"step": 1, "source_val_acc": source_val, "target_test_acc": 0.6 + seed / 10}])
+    fake_record(tmp_path, "0.01-2", "dann", "mnist", "usps", 2, None, status="failed", config={"lr": 0.01})
+    cell = collect(tmp_path, "source-val").cells[("dann", "MNIST->USPS")]
+    assert cell.expected == 3 and sorted(cell.values) == [60.0, 70.0] and cell.failed == 1 and cell.failed_elsewhere == 0
+    assert cell.chosen == "lr=0.01" and cell.settings == 2
+
+
+def test_a_setting_with_only_failed_runs_is_never_chosen(tmp_path):
+    fake_record(tmp_path, "good", "dann", "mnist", "usps", 0, 0.4, config={"lr": 0.01})
+    fake_record(tmp_path, "nan", "dann", "mnist", "usps", 0, None, status="failed", config={"lr": 1.0})
+    cell = collect(tmp_path, "source-val").cells[("dann", "MNIST->USPS")]
+    assert cell.values == [40.0] and cell.chosen == "lr=0.01" and cell.failed == 0 and cell.failed_elsewhere == 1

@@ -1,14 +1,14 @@
-"""Collect run records into cells: (method, pair) -> selected target accuracies over seeds."""
+"""Collect run records into cells: (method, pair) -> the chosen hyperparameters' selected target accuracies over seeds."""
 from __future__ import annotations
 
 import json
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from da_bench.runner.records import iter_records
-from da_bench.selection import select_point
+from da_bench.report.hparams import Cell, choose
+from da_bench.runner.records import RECORD
 
 METHOD_NAMES = {"source_only": "Source-only", "dann": "DANN", "cdan": "CDAN", "cdan_e": "CDAN+E", "dan": "DAN", "jan": "JAN",
                 "coral": "Deep CORAL", "confusion": "Domain confusion", "entropy_min": "Entropy min."}
@@ -35,25 +35,60 @@ def method_label(method: str) -> str:
 
 
 @dataclass
-class Cell:
-    values: list[float] = field(default_factory=list)  # selected target test accuracy (%), one per done seed
-    expected: int = 0  # runs the sweep manifests expect (0 when no manifest)
-    failed: int = 0
-
-
-@dataclass
 class Collected:
     cells: dict[tuple[str, str], Cell]
     methods: list[str]
     pairs: list[str]
 
 
+FIX = "delete its run folder and run the sweep again to redo the run"
+
+
+def read_json(path: Path, what: str, fix: str) -> Any:
+    """A JSON file's content; an empty or corrupt file stops the table with one sentence naming it."""
+    text = path.read_bytes().decode(errors="replace")  # binary garbage fails below as invalid JSON, naming the file
+    if not text.strip():
+        raise ValueError(f"{what} '{path}' is empty; {fix}.")
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as err:
+        raise ValueError(f"{what} '{path}' is not valid JSON ({err.msg} at line {err.lineno}); {fix}.") from None
+
+
+def lacking(data: Any, keys: list[str]) -> list[str]:
+    """The keys a JSON object lacks, quoted; or why it is not one."""
+    return [repr(k) for k in keys if k not in data] if isinstance(data, dict) else ["a JSON object at the top"]
+
+
+def read_records(root: Path) -> list[dict[str, Any]]:
+    """Every run record under ``root``. Unlike the sweep's resume check, a table refuses a record it cannot
+    read (empty, corrupt, or without its config, status or history), rather than leaving a seed out unsaid."""
+    records = []
+    for path in sorted(Path(root).rglob(RECORD)):
+        record = read_json(path, "Run record", FIX)
+        missing = lacking(record, ["run_id", "status", "config"])
+        if not missing:
+            missing = lacking(record, ["history"] if record["status"] == "done" else []) + [f"config {m}" for m in lacking(record["config"], ["method", "source", "target"])]
+        if missing:
+            raise ValueError(f"Run record '{path}' lacks {', '.join(missing)}; {FIX}.")
+        records.append(record)
+    return records
+
+
 def load_manifests(root: Path) -> list[dict[str, Any]]:
-    return [json.loads(p.read_text()) for p in sorted((root / "sweeps").glob("*.json"))] if (root / "sweeps").is_dir() else []
+    """The sweeps' manifests (``sweeps/<name>.json``), each checked for the keys the expected counts need."""
+    fix = "delete it (the next sweep writes it again)"
+    manifests = [(p, read_json(p, "Sweep manifest", fix)) for p in sorted((root / "sweeps").glob("*.json"))] if (root / "sweeps").is_dir() else []
+    for path, manifest in manifests:
+        missing = lacking(manifest, ["runs"]) or [m for run in manifest["runs"] for m in lacking(run, ["method", "source", "target", "seed"])]
+        if missing:
+            raise ValueError(f"Sweep manifest '{path}' lacks {', '.join(sorted(set(missing)))}; {fix}.")
+    return [manifest for _, manifest in manifests]
 
 
 def collect(root: Path, rule: str) -> Collected:
-    cells: dict[tuple[str, str], Cell] = defaultdict(Cell)
+    """Cells of the runs under ``root``: per (method, pair), the hyperparameter setting chosen by ``rule``
+    (see :mod:`da_bench.report.hparams`) and its selected accuracies; the manifests' seeds as expected counts."""
     methods: list[str] = []
     pairs: list[str] = []
 
@@ -64,21 +99,21 @@ def collect(root: Path, rule: str) -> Collected:
             pairs.append(pair)
         return method, pair
 
-    expected_ids: dict[tuple[str, str], set[str]] = defaultdict(set)
+    expected_seeds: dict[tuple[str, str], set[Any]] = defaultdict(set)
     for manifest in load_manifests(root):
         for run in manifest["runs"]:
-            expected_ids[note(run["method"], pair_label(run["source"], run["target"]))].add(run["run_id"])
+            expected_seeds[note(run["method"], pair_label(run["source"], run["target"]))].add(run["seed"])
+    groups: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
     seen: set[str] = set()
-    for record in iter_records(root):
+    for record in read_records(root):
         cfg = record["config"]
         key = note(cfg["method"], pair_label(cfg["source"], cfg["target"]))
-        if record["run_id"] in seen:
-            continue
-        seen.add(record["run_id"])
-        if record.get("status") == "done" and record.get("history"):
-            cells[key].values.append(100.0 * select_point(record["history"], rule)["target_test_acc"])
-        else:
-            cells[key].failed += 1
-    for key, ids in expected_ids.items():
-        cells[key].expected = len(ids)
-    return Collected(dict(cells), methods, pairs)
+        if record["run_id"] not in seen:
+            seen.add(record["run_id"])
+            groups[key].append(record)
+    if not methods:
+        raise ValueError(f"No run records (runs/<id>/record.json) or sweep manifests under '{root}'; pass the --out folder of a sweep that has run.")
+    cells = {key: choose(records, rule) for key, records in groups.items()}
+    for key, seeds in expected_seeds.items():
+        cells.setdefault(key, Cell()).expected = len(seeds)
+    return Collected(cells, methods, pairs)

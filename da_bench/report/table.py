@@ -20,6 +20,7 @@ class Entry:
     note: str  # "", or why the cell is incomplete
     reference: float | None = None
     reference_tag: int = 0  # 1-based index into Table.sources
+    chosen: str = ""  # the hyperparameters chosen for the cell, where several settings ran
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,9 @@ def summarize(cell: Cell | None) -> Entry:
         short.append(f"{n}/{cell.expected} seeds")
     if cell.failed:
         short.append(f"{cell.failed} failed")
-    return Entry(statistics.fmean(cell.values), std, n, ", ".join(short))
+    if cell.failed_elsewhere:
+        short.append(f"{cell.failed_elsewhere} failed in other settings")
+    return Entry(statistics.fmean(cell.values), std, n, ", ".join(short), chosen=cell.chosen)
 
 
 def average_entry(entries: list[Entry]) -> Entry:
@@ -63,6 +66,7 @@ class Table:
     rows: dict[str, list[Entry]]  # method -> entries per column (pairs then Avg)
     has_reference: bool = False
     sources: tuple[str, ...] = ()  # cited published sources, numbered from 1 in cell order
+    chosen: tuple[str, ...] = ()  # 'Method, pair: hyperparameters (best of k settings)' for cells where several settings ran
 
     @property
     def rule_label(self) -> str:
@@ -78,9 +82,12 @@ class Table:
 def build_table(collected: Collected, rule: str, title: str, reference: dict[tuple[str, str], Published] | None = None) -> Table:
     rows: dict[str, list[Entry]] = {}
     sources: list[str] = []
+    chosen: list[str] = []
     for method in collected.methods:
         entries = [summarize(collected.cells.get((method, pair))) for pair in collected.pairs]
         for entry, pair in zip(entries, collected.pairs):
+            if entry.chosen:
+                chosen.append(f"{method_label(method)}, {pair}: {entry.chosen} (best of {collected.cells[method, pair].settings} settings)")
             published = (reference or {}).get((method_label(method), pair))
             if published is not None:
                 if published.source not in sources:
@@ -88,7 +95,7 @@ def build_table(collected: Collected, rule: str, title: str, reference: dict[tup
                 entry.reference, entry.reference_tag = published.accuracy, sources.index(published.source) + 1
         # no published number beside our average: a paper's 'Avg' covers its own set of pairs, not ours
         rows[method] = entries + [average_entry(entries)]
-    return Table(title, rule, collected.pairs + ["Avg"], rows, bool(reference), tuple(sources))
+    return Table(title, rule, collected.pairs + ["Avg"], rows, bool(reference), tuple(sources), tuple(chosen))
 
 
 def selection_comparison(tables: dict[str, Table], title: str) -> Table:
@@ -97,119 +104,42 @@ def selection_comparison(tables: dict[str, Table], title: str) -> Table:
     Shows what each unsupervised validator would have reported, beside source-val and the oracle."""
     methods = list(next(iter(tables.values())).rows)
     rows = {method: [tables[rule].rows[method][-1] for rule in tables] for method in methods}
-    return Table(title, COMPARED, list(tables), rows)
+    return Table(title, COMPARED, list(tables), rows, chosen=tuple(f"{rule}: {line}" for rule, table in tables.items() for line in table.chosen))
+
+
+REFERENCE_COLUMNS = ("method", "source_pair", "accuracy")
 
 
 def load_reference(path: Path, benchmark: str | None = None, backbone: str | None = None) -> dict[tuple[str, str], Published]:
     """(method, pair) -> published accuracy and its source, from a CSV with method, source_pair, accuracy and
     optional benchmark, backbone, source_ref, notes columns (first match wins). A number whose notes say
     'unverified' keeps that mark in the cited source."""
+    expected = f"a CSV whose header has {', '.join(REFERENCE_COLUMNS)} (optional: benchmark, backbone, source_ref, notes), like paper_results/published.csv"
+    if not path.is_file():
+        raise FileNotFoundError(f"Reference file '{path}' does not exist; pass {expected}.")
     out: dict[tuple[str, str], Published] = {}
-    with open(path, newline="") as fh:
-        for row in csv.DictReader(fh):
-            if benchmark and benchmark.lower() not in row.get("benchmark", "").lower():
-                continue
-            if backbone and backbone.lower() not in row.get("backbone", "").lower():
-                continue
-            source = row.get("source_ref") or path.name
-            if row.get("backbone"):
-                source = f"{source} ({row['backbone']})"
-            if "unverified" in (row.get("notes") or "").lower():
-                source += "; UNVERIFIED: not read in the original paper"
-            out.setdefault((row["method"], row["source_pair"]), Published(float(row["accuracy"]), source))
+    with open(path, newline="", errors="replace") as fh:
+        reader = csv.DictReader(fh)
+        try:
+            if not set(REFERENCE_COLUMNS) <= set(reader.fieldnames or ()):
+                raise ValueError(f"Reference file '{path}' is not {expected}.")
+            rows = list(reader)
+        except csv.Error as err:
+            raise ValueError(f"Reference file '{path}' is not {expected} ({err}).") from None
+    for row in rows:
+        if benchmark and benchmark.lower() not in (row.get("benchmark") or "").lower():
+            continue
+        if backbone and backbone.lower() not in (row.get("backbone") or "").lower():
+            continue
+        source = row.get("source_ref") or path.name
+        if row.get("backbone"):
+            source = f"{source} ({row['backbone']})"
+        if "unverified" in (row.get("notes") or "").lower():
+            source += "; UNVERIFIED: not read in the original paper"
+        try:
+            accuracy = float(row["accuracy"])
+        except (TypeError, ValueError):
+            raise ValueError(f"Reference file '{path}' gives accuracy {row['accuracy']!r} for {row['method']} on {row['source_pair']}, which is not a number.") from None
+        out.setdefault((row["method"], row["source_pair"]), Published(accuracy, source))
     return out
 
-
-# ----- rendering -----------------------------------------------------------------------------
-def _plain(entry: Entry, with_n: bool = True) -> str:
-    if entry.mean is None:
-        return entry.note or "missing"
-    text = f"{entry.mean:.1f}" + (f" ± {entry.std:.1f}" if entry.std is not None else "")
-    if with_n:
-        text += f" (n={entry.n})"
-    if entry.note:
-        text += f" [{entry.note}]"
-    if entry.reference is not None:
-        text += f" / {entry.reference:.1f} [{entry.reference_tag}] ({entry.mean - entry.reference:+.1f})"
-    return text
-
-
-def _footer(table: Table) -> list[str]:
-    if table.rule == COMPARED:
-        return ["Columns: model selection rules (oracle = target test labels, not a valid unsupervised result). "
-                "Cells: target test accuracy (%) averaged over pairs of each pair's mean over seeds, n = fewest seeds in a pair."]
-    lines = [f"Model selection: {table.rule_label}. Cells: mean ± std of target test accuracy (%) over seeds, n = seeds."]
-    if table.has_reference:
-        lines.append("After '/': the published number, [its source], and our difference from it.")
-        lines += [f"[{i}] {source}" for i, source in enumerate(table.sources, 1)]
-    return lines
-
-
-def render_md(table: Table) -> str:
-    head = "| Method | " + " | ".join(table.columns) + " |"
-    lines = [f"### {table.title} — selection: {table.rule_label}", "", head, "|" + "---|" * (len(table.columns) + 1)]
-    for method, entries in table.rows.items():
-        cells = []
-        for col, entry in enumerate(entries):
-            text = _plain(entry)
-            cells.append(f"**{text}**" if entry.mean is not None and entry.mean == table.best(col) else text)
-        lines.append(f"| {method_label(method)} | " + " | ".join(cells) + " |")
-    return "\n".join(lines) + "\n\n" + "\n\n".join(_footer(table)) + "\n"
-
-
-LATEX_ESCAPES = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}"}
-
-
-def latex_escape(text: str) -> str:
-    return "".join(LATEX_ESCAPES.get(ch, ch) for ch in text).replace("->", r"$\to$").replace("±", r"$\pm$")
-
-
-def render_latex(table: Table) -> str:
-    lines = [r"\begin{table}[t]", r"\centering", r"\caption{" + latex_escape(f"{table.title}. Selection: {table.rule_label}.") + "}",
-             r"\begin{tabular}{l" + "c" * len(table.columns) + "}", r"\hline",
-             "Method & " + " & ".join(latex_escape(c) for c in table.columns) + r" \\", r"\hline"]
-    for method, entries in table.rows.items():
-        cells = []
-        for col, entry in enumerate(entries):
-            text = latex_escape(_plain(entry, with_n=False))
-            cells.append(r"\textbf{" + text + "}" if entry.mean is not None and entry.mean == table.best(col) else text)
-        lines.append(latex_escape(method_label(method)) + " & " + " & ".join(cells) + r" \\")
-    notes = [latex_escape(line) for line in _footer(table)[1:]]
-    lines += [r"\hline", r"\end{tabular}"] + ([r"\par\footnotesize " + r" \\ ".join(notes)] if notes else []) + [r"\end{table}"]
-    return "\n".join(lines) + "\n"
-
-
-def render_csv(table: Table) -> str:
-    import io
-
-    buf = io.StringIO()
-    writer = csv.writer(buf)
-    writer.writerow(["method", "pair", "selection", "mean", "std", "n", "note", "reference", "reference_source", "best"])
-    for method, entries in table.rows.items():
-        for col, entry in enumerate(entries):
-            writer.writerow([method, table.columns[col], table.rule, "" if entry.mean is None else f"{entry.mean:.3f}",
-                             "" if entry.std is None else f"{entry.std:.3f}", entry.n, entry.note,
-                             "" if entry.reference is None else entry.reference,
-                             table.sources[entry.reference_tag - 1] if entry.reference_tag else "",
-                             entry.mean is not None and entry.mean == table.best(col)])
-    return buf.getvalue()
-
-
-def render_html(table: Table) -> str:
-    from html import escape
-
-    rows = []
-    for method, entries in table.rows.items():
-        cells = "".join(f"<td><b>{escape(_plain(e))}</b></td>" if e.mean is not None and e.mean == table.best(c) else f"<td>{escape(_plain(e))}</td>"
-                        for c, e in enumerate(entries))
-        rows.append(f"<tr><th>{escape(method_label(method))}</th>{cells}</tr>")
-    head = "".join(f"<th>{escape(c)}</th>" for c in table.columns)
-    return (f"<table>\n<caption>{escape(table.title)}, selection: {escape(table.rule_label)}</caption>\n"
-            f"<tr><th>Method</th>{head}</tr>\n" + "\n".join(rows) + "\n</table>\n<p>" + "<br>".join(escape(line) for line in _footer(table)) + "</p>\n")
-
-
-RENDERERS = {"md": render_md, "latex": render_latex, "csv": render_csv, "html": render_html}
-
-
-def render(table: Table, fmt: str) -> str:
-    return RENDERERS[fmt](table)
