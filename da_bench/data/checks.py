@@ -16,7 +16,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-from da_bench.data.domains import DataError, DomainData, DomainSpec
+from da_bench.data.domains import DataError, DomainData, Lineage
 from da_bench.registry import DOMAINS
 
 
@@ -24,9 +24,8 @@ def drops_target_test_origins(source: str, target: str) -> bool:
     """Whether ``source`` must lose the origins of target-test samples; raises for a refused pair."""
     if source == target:
         raise DataError(f"Source and target are both '{target}', so the target test split would be trained on; choose a target that is not among the sources.")
-    s_spec: DomainSpec = DOMAINS.get(source)
-    t_spec: DomainSpec = DOMAINS.get(target)
-    s, t = s_spec.samples, t_spec.samples
+    s: Lineage = DOMAINS.get(source).lineage
+    t: Lineage = DOMAINS.get(target).lineage
     if s.collection != t.collection:
         return False
     if s.copy and t.copy:

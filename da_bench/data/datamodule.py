@@ -141,7 +141,7 @@ class PairedDataModule(pl.LightningDataModule):
             return
         channels = max(s.x.shape[1] for s in self.splits.values() if isinstance(s.x, Tensor))
         size = self.cfg.image_size or INPUT_SIZE.get(self.cfg.backbone)
-        for name, split in self.splits.items():
+        for split in self.splits.values():
             split.x = harmonise(split.x, channels, size)  # type: ignore[arg-type]
         self.input_shape = tuple(self.splits["source_train"].x.shape[1:])  # type: ignore[union-attr]
 

@@ -75,7 +75,7 @@ class Lineage:
 
 @dataclass(frozen=True)
 class DomainSpec:
-    """How to find and read a domain under a data root; ``lineage`` defaults to its own collection."""
+    """How to find and read a domain under a data root."""
 
     name: str
     description: str
@@ -85,11 +85,11 @@ class DomainSpec:
     obtain: str  # how to get it
     needs_root: bool = True
     download: Callable[[Path], None] | None = None
-    lineage: Lineage | None = None
+    lineage: Lineage = None  # type: ignore[assignment]  # None: its own collection
 
-    @property
-    def samples(self) -> Lineage:
-        return self.lineage or Lineage(self.name)
+    def __post_init__(self) -> None:
+        if self.lineage is None:
+            object.__setattr__(self, "lineage", Lineage(self.name))
 
 
 def register_domain(spec: DomainSpec) -> DomainSpec:
