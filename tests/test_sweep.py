@@ -49,3 +49,14 @@ def test_extends_cycle_is_one_clear_error(tmp_path):
     (tmp_path / "b.yaml").write_text("extends: a.yaml\n")
     with pytest.raises(ConfigError, match="extends itself"):
         load_sweep(tmp_path / "a.yaml")
+
+
+@pytest.mark.parametrize("name", ["../runs/0123456789ab/record", "/abs/path", ".hidden", "a/b", "a b", 7])
+def test_a_sweep_name_that_is_not_a_plain_name_is_refused(name, tmp_path):
+    (tmp_path / "s.yaml").write_text(f"name: {name!r}\nmethods: [dann]\n" if isinstance(name, str) else f"name: {name}\n")
+    with pytest.raises(ConfigError, match="not a plain name"):
+        load_sweep(tmp_path / "s.yaml")
+
+
+def test_plain_names_are_kept():
+    assert expand({"name": "digits_long-v1.2"}).name == "digits_long-v1.2"

@@ -19,6 +19,7 @@ from __future__ import annotations
 import itertools
 import math
 import random
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,12 +28,20 @@ from da_bench.config import ConfigError, RunConfig, closest_first, deep_merge, f
 from da_bench.methods import resolve_method, search_space
 
 SWEEP_KEYS = {"name", "extends", "base", "methods", "pairs", "seeds", "grid", "random_search", "method_overrides"}
+NAME = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9_.-]*")  # a name becomes file names (manifest, tables): nothing that walks paths
 
 
 @dataclass
 class Sweep:
     name: str
     configs: list[RunConfig]
+
+
+def check_name(name: Any) -> str:
+    """A sweep name, which becomes file names, is a plain name: letters, digits, '_', '-', '.', not starting with '.'."""
+    if not isinstance(name, str) or not NAME.fullmatch(name):
+        raise ConfigError(f"Sweep name {name!r} is not a plain name; use only letters, digits, '_', '-' and '.' (not first), e.g. 'digits_long'.")
+    return name
 
 
 def parse_pair(pair: Any) -> tuple[Any, Any]:
@@ -69,6 +78,7 @@ def expand(data: dict[str, Any], overrides: dict[str, Any] | None = None) -> Swe
     for key in data:
         if key not in SWEEP_KEYS:
             raise ConfigError(f"Unknown sweep key '{key}'. Did you mean '{closest_first(key, sorted(SWEEP_KEYS))[0]}'? Valid keys: {', '.join(sorted(SWEEP_KEYS))}.")
+    name = check_name(data.get("name") or "sweep")
     base = deep_merge(data.get("base") or {}, overrides or {})
     methods = data.get("methods") or [base.get("method", "source_only")]
     pairs = [parse_pair(p) for p in data.get("pairs") or [(base.get("source", "mnist5k"), base.get("target", "mnistm_like"))]]
@@ -88,7 +98,7 @@ def expand(data: dict[str, Any], overrides: dict[str, Any] | None = None) -> Swe
         for (source, target), seed, point in itertools.product(pairs, seeds, trials):
             cfg = deep_merge(method_base, {"method": method, "source": source, "target": target, "seed": seed})
             configs.append(from_dict(deep_merge(cfg, _nest(point))))
-    return Sweep(data.get("name") or "sweep", configs)
+    return Sweep(name, configs)
 
 
 def read_sweep_file(path: str | Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
