@@ -7,17 +7,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from da_bench.builtins import import_builtins  # noqa: F401 - also da_bench.cli.import_builtins, as scripts and tests use it
 from da_bench.registry import UnknownNameError, load_plugins
-
-
-def import_builtins() -> None:
-    """Import the modules whose decorators register the built-in parts."""
-    import da_bench.data  # noqa: F401
-    import da_bench.losses  # noqa: F401
-    import da_bench.methods  # noqa: F401
-    import da_bench.models  # noqa: F401
-    import da_bench.runner.launchers  # noqa: F401
-    import da_bench.selection  # noqa: F401
 
 
 def cmd_methods(args: argparse.Namespace) -> int:
@@ -90,13 +81,16 @@ def print_summary(record: dict[str, Any]) -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from da_bench.runner.execute import execute
+    from da_bench.runner.execute import check_out, execute
 
     if args.config and "=" in args.config:
         args.overrides, args.config = [args.config, *args.overrides], None
     cfg = resolve_config(args.config, args.overrides, args.data_root)
     validate_names(cfg)
+    check_out(Path(args.out))
     record = execute(cfg, Path(args.out))
+    if record["status"] == "running":
+        print(f"da-bench: {record['reason']}.", file=sys.stderr)
     print_summary(record)
     return 0 if record["status"] == "done" else 1
 
@@ -116,7 +110,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         validate_names(cfg)
     counts = run_sweep(sweep.name, sweep.configs, Path(args.out), args.launcher, args.workers, args.retry_failed, args.quiet,
                        [str(Path(p).resolve()) for p in args.plugin], args.ray_address)
-    print(f"sweep '{sweep.name}': {counts['done']} done, {counts['failed']} failed of {counts['total']}")
+    print(f"sweep '{sweep.name}': {counts['done']} done, {counts['failed']} failed, {counts['running']} running elsewhere of {counts['total']}")
     if args.table:
         command = "da-bench " + " ".join(sys.argv[1:])
         write_tables(Path(args.out), args.table, sweep.name, ["source-val", "oracle"], args.reference, f"Command: `{command}` (sweep file: `{args.sweep}`).")
@@ -169,14 +163,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("run", cmd_run, "run one configuration and write its record")
     p.add_argument("config", nargs="?", help="YAML run config (optional: key=value overrides alone also work)")
     p.add_argument("overrides", nargs="*", help="key=value overrides, e.g. method=dann losses.dann.width=100")
-    p.add_argument("--out", default="runs")
+    p.add_argument("--out", default="out", help="output folder: runs go to OUT/runs/<id>/")
     p.add_argument("--data-root")
     p = add("sweep", cmd_sweep, "run a method x pair x seed x hyperparameter sweep, resuming what is unfinished")
     p.add_argument("sweep")
     p.add_argument("overrides", nargs="*")
     p.add_argument("--launcher", default="local")
     p.add_argument("--workers", type=int, default=1)
-    p.add_argument("--out", default="runs")
+    p.add_argument("--out", default="out", help="output folder: runs go to OUT/runs/<id>/, manifests to OUT/sweeps/")
     p.add_argument("--data-root")
     p.add_argument("--retry-failed", action="store_true")
     p.add_argument("--quiet", action="store_true", help="no per-run progress lines (for CI)")

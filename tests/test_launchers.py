@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from da_bench.cli import main
+from da_bench.runner.execute import run_dir
 from da_bench.runner.launchers import run_sweep
 from da_bench.runner.records import iter_records
 from da_bench.runner.sweep import expand
@@ -73,7 +75,7 @@ def test_failed_runs_are_kept_until_retry_failed(tmp_path):
     counts = run_sweep("diverge", configs, out, quiet=True)
     record = next(iter_records(out))
     assert counts["failed"] == 1 and record["status"] == "failed" and "diverged" in record["reason"]
-    assert run_sweep("diverge", configs, out, quiet=True) == {"total": 1, "done": 0, "failed": 1}
+    assert run_sweep("diverge", configs, out, quiet=True) == {"total": 1, "done": 0, "failed": 1, "running": 0}
     mtime = (out / "runs" / record["run_id"] / "record.json").stat().st_mtime_ns
     run_sweep("diverge", configs, out, quiet=True, retry_failed=True)
     assert (out / "runs" / record["run_id"] / "record.json").stat().st_mtime_ns != mtime
@@ -112,3 +114,45 @@ def test_record_contents(tmp_path):
     for key in ("git_commit", "git_dirty", "da_bench", "torch", "lightning", "device", "precision", "seconds", "peak_memory_mb"):
         assert key in prov
     assert json.loads((tmp_path / "sweeps" / "a.json").read_text())["runs"][0]["run_id"] == record["run_id"]
+
+
+@pytest.mark.parametrize("launcher", ["local", "parallel"])
+def test_setup_error_is_a_failed_record_and_the_sweep_goes_on(tmp_path, launcher):
+    configs = expand({"base": {**TOY, "data_root": str(tmp_path / "empty")}, "methods": ["source_only"],
+                      "pairs": ["usps->mnist", "moons->moons_rot35"]}).configs
+    counts = run_sweep("a", configs, tmp_path / "out", launcher=launcher, workers=2, quiet=True)
+    assert counts == {"total": 2, "done": 1, "failed": 1, "running": 0}
+    record = json.loads((run_dir(configs[0], tmp_path / "out") / "record.json").read_text())
+    assert record["status"] == "failed" and record["reason"].startswith("set-up error") and "usps" in record["reason"]
+    assert run_sweep("a", configs, tmp_path / "out", launcher=launcher, quiet=True)["failed"] == 1  # counted, not rerun
+
+
+HOLD = "import sys, time\nfrom da_bench.runner.locks import run_lock\nwith run_lock(sys.argv[1]) as held:\n    print(held, flush=True)\n    time.sleep(600)\n"
+
+
+@pytest.mark.parametrize("launcher", ["local", "parallel"])
+def test_a_run_locked_by_another_process_is_skipped_then_taken_over(tmp_path, launcher, capsys):
+    configs = expand({"base": TOY, "methods": ["source_only"], "seeds": [0, 1]}).configs
+    out, folder = tmp_path / "out", run_dir(configs[0], tmp_path / "out")
+    holder = subprocess.Popen([sys.executable, "-c", HOLD, str(folder)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "True"
+        counts = run_sweep("a", configs, out, launcher=launcher, workers=2, quiet=True)
+        assert counts == {"total": 2, "done": 1, "failed": 0, "running": 1}
+        assert [p.name for p in folder.iterdir()] == ["lock"]  # nothing written into the held run
+        assert f"{folder.name} is being trained by another process (pid {holder.pid})" in capsys.readouterr().err
+    finally:
+        holder.kill()  # a killed holder: the kernel frees its lock
+        holder.wait()
+    assert run_sweep("a", configs, out, launcher=launcher, workers=2, quiet=True) == {"total": 2, "done": 2, "failed": 0, "running": 0}
+
+
+@pytest.mark.parametrize("args,fragment", [(["--workers", "0"], "--workers must be at least 1"), (["--workers", "-2"], "--workers must be at least 1"),
+                                           (["--out", "FILE"], "is an existing file")])
+def test_bad_workers_or_out_is_one_sentence_before_anything_runs(tmp_path, capsys, args, fragment):
+    (tmp_path / "FILE").write_text("not a folder")
+    args = [str(tmp_path / a) if a == "FILE" else a for a in args]
+    assert main(["sweep", str(toy_sweep(tmp_path)), "--out", str(tmp_path / "out"), *args]) == 2  # a later --out wins
+    err = capsys.readouterr().err.strip()
+    assert fragment in err and len(err.splitlines()) == 1
+    assert not (tmp_path / "out").exists()

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 import resource
+import tempfile
 import time
 import traceback
 import warnings
@@ -11,15 +12,29 @@ from typing import Any
 
 import torch
 
-from da_bench.config import RunConfig, run_id, to_dict
+from da_bench.config import ConfigError, RunConfig, run_id, to_dict
+from da_bench.runner.csvlog import ContinuingCSVLogger, continue_log
+from da_bench.runner.locks import holder, run_lock
 from da_bench.runner.records import read_record, provenance, write_json_atomic
+from da_bench.runner.resume import ExactResume, resumable_step
 
-RUNS = "runs"
+RUNS = "runs"  # runs live in <out>/runs/<id>/, sweep manifests in <out>/sweeps/
 CSV_LOG_DIR = "logs"
 
 
 def run_dir(cfg: RunConfig, out: Path) -> Path:
     return Path(out) / RUNS / run_id(cfg)
+
+
+def check_out(out: Path) -> None:
+    """Refuse an output folder that is a file or cannot be written, before anything runs."""
+    existing = next(p for p in (Path(out).absolute(), *Path(out).absolute().parents) if p.exists())
+    if not existing.is_dir():
+        raise ConfigError(f"--out '{out}' is {'' if existing == Path(out).absolute() else f'under {existing}, '}an existing file; pass a folder.")
+    try:
+        tempfile.TemporaryFile(dir=existing).close()
+    except OSError:
+        raise ConfigError(f"--out '{out}' is not writable (nothing can be created in {existing}); pass a folder you can write to.") from None
 
 
 def metrics_csv(folder: Path) -> Path:
@@ -28,10 +43,10 @@ def metrics_csv(folder: Path) -> Path:
 
 
 def _loggers(cfg: RunConfig, folder: Path) -> list[Any]:
-    from pytorch_lightning.loggers import CSVLogger, TensorBoardLogger, WandbLogger
+    from pytorch_lightning.loggers import TensorBoardLogger, WandbLogger
 
     makers = {
-        "csv": lambda: CSVLogger(str(folder), name=CSV_LOG_DIR, version=""),
+        "csv": lambda: ContinuingCSVLogger(str(folder), name=CSV_LOG_DIR, version=""),
         "tensorboard": lambda: TensorBoardLogger(str(folder), name="tensorboard", version=""),
         # wandb reads WANDB_MODE itself: WANDB_MODE=offline writes runs under <run>/wandb without a network
         "wandb": lambda: WandbLogger(save_dir=str(folder), project="da_bench", name=folder.name, id=folder.name),
@@ -55,18 +70,6 @@ def peak_memory_mb(device: torch.device) -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports KiB (process peak)
 
 
-def resumable_step(checkpoint: Path) -> int | None:
-    """The global step of a usable checkpoint; a file cut short by a kill is set aside, and the run starts afresh."""
-    if not checkpoint.exists():
-        return None
-    try:
-        # mmap: read the step without pulling every tensor into memory (Lightning loads the file itself next)
-        return int(torch.load(checkpoint, map_location="cpu", weights_only=False, mmap=True)["global_step"])
-    except Exception:  # noqa: BLE001 - any unreadable checkpoint is unusable
-        checkpoint.rename(checkpoint.with_suffix(".corrupt"))
-        return None
-
-
 def prepare(cfg: RunConfig) -> tuple[Any, Any]:
     """Build the data module and the method; raises at set-up (bad data, bad names) before any training."""
     import pytorch_lightning as pl
@@ -86,7 +89,7 @@ def uses_gpu(cfg: RunConfig) -> bool:
 
 
 def make_trainer(cfg: RunConfig, folder: Path, callbacks: list[Any] | None = None) -> Any:
-    """The Trainer every run uses: loggers, one rolling checkpoint per evaluation, no progress bar."""
+    """The Trainer every run uses: loggers, one rolling checkpoint per evaluation (with the RNG states), no progress bar."""
     import pytorch_lightning as pl
     from pytorch_lightning.callbacks import ModelCheckpoint
 
@@ -95,36 +98,61 @@ def make_trainer(cfg: RunConfig, folder: Path, callbacks: list[Any] | None = Non
     checkpointing = ModelCheckpoint(dirpath=str(folder / "checkpoints"), filename="last", save_top_k=1, enable_version_counter=False)
     return pl.Trainer(
         accelerator="gpu" if use_gpu else "cpu", devices=1, precision=cfg.precision,
-        max_epochs=cfg.steps // cfg.eval_every, logger=_loggers(cfg, folder), callbacks=[checkpointing, *(callbacks or [])],
+        max_epochs=cfg.steps // cfg.eval_every, logger=_loggers(cfg, folder), callbacks=[checkpointing, ExactResume(), *(callbacks or [])],
         enable_progress_bar=False, enable_model_summary=False, num_sanity_val_steps=0, log_every_n_steps=50,
         deterministic=not use_gpu, default_root_dir=str(folder),
     )
 
 
-def execute(cfg: RunConfig, out: Path) -> dict[str, Any]:
-    """Run (or resume) one configuration; returns its record. A ``done`` record is returned untouched."""
+def running_elsewhere(cfg: RunConfig, folder: Path) -> dict[str, Any]:
+    """The outcome of a run whose lock another process holds: reported, never written."""
+    return {"run_id": folder.name, "config": to_dict(cfg), "status": "running",
+            "reason": f"run {folder.name} is being trained by another process ({holder(folder)}); skipped here"}
+
+
+def execute(cfg: RunConfig, out: Path, record_setup_errors: bool = False) -> dict[str, Any]:
+    """Run (or resume) one configuration under its run lock; returns its record. A ``done`` record is returned untouched,
+    a run locked by another process comes back with status ``running``. A set-up error (bad data, bad names) raises,
+    or with ``record_setup_errors`` (sweeps) becomes a ``failed`` record."""
+    folder = run_dir(cfg, out)
+    with run_lock(folder) as held:
+        if not held:
+            return running_elsewhere(cfg, folder)
+        existing = read_record(folder)
+        if existing and existing.get("status") == "done":
+            return existing
+        _quiet_lightning()
+        if cfg.threads:
+            torch.set_num_threads(cfg.threads)
+        try:
+            dm, model = prepare(cfg)
+        except Exception as err:
+            if not record_setup_errors:
+                raise
+            record = {"run_id": folder.name, "config": to_dict(cfg), "status": "failed", "reason": f"set-up error: {err}"}
+            write_json_atomic(folder / "record.json", record)
+            return record
+        return _train(cfg, folder, dm, model)
+
+
+def _train(cfg: RunConfig, folder: Path, dm: Any, model: Any) -> dict[str, Any]:
+    """Fit from the last checkpoint (if one loads safely) and write the record, failed or done."""
     from da_bench.methods import DivergedError
 
-    folder = run_dir(cfg, out)
-    existing = read_record(folder)
-    if existing and existing.get("status") == "done":
-        return existing
-    _quiet_lightning()
-    if cfg.threads:
-        torch.set_num_threads(cfg.threads)
-    dm, model = prepare(cfg)
     use_gpu = uses_gpu(cfg)
     device = torch.device("cuda" if use_gpu else "cpu")
     checkpoint = folder / "checkpoints" / "last.ckpt"
-    trainer = make_trainer(cfg, folder)
     resumed_from = resumable_step(checkpoint)
+    continue_log(metrics_csv(folder), resumed_from)
+    trainer = make_trainer(cfg, folder)
     record: dict[str, Any] = {"run_id": run_id(cfg), "config": to_dict(cfg), "resumed_from_step": resumed_from,
                               "provenance": {**provenance(), "device": str(device), "precision": cfg.precision, "deterministic": not use_gpu}}
     start = time.perf_counter()
     if use_gpu:
         torch.cuda.reset_peak_memory_stats()
     try:
-        trainer.fit(model, datamodule=dm, ckpt_path=str(checkpoint) if checkpoint.exists() else None)
+        # weights_only: the checkpoint holds tensors and plain values only, so nothing in it can run code
+        trainer.fit(model, datamodule=dm, ckpt_path=str(checkpoint) if resumed_from is not None else None, weights_only=True)
         record.update(status="done", reason=None)
     except DivergedError as err:
         record.update(status="failed", reason=f"diverged: {err}")

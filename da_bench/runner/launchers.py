@@ -8,12 +8,14 @@ import sys
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, TextIO
 
 from da_bench.config import RunConfig, to_dict
 from da_bench.registry import LAUNCHERS
-from da_bench.runner.execute import execute, run_dir
+from da_bench.runner.execute import check_out, execute, run_dir, running_elsewhere
 from da_bench.runner.records import read_record, write_json_atomic
+from da_bench.runner.sweep import check_name
+from da_bench.runner.worker import RUNNING_ELSEWHERE
 
 Report = Callable[[dict[str, Any]], None]
 
@@ -35,7 +37,7 @@ def gpu_count() -> int:
 def launch_local(configs: list[RunConfig], out: Path, workers: int, plugins: list[str], report: Report, **_: Any) -> None:
     """Runs one after another in this process."""
     for cfg in configs:
-        report(execute(cfg, out))
+        report(execute(cfg, out, record_setup_errors=True))
 
 
 def _worker_command(out: Path, spec: Path, plugins: list[str]) -> list[str]:
@@ -60,8 +62,10 @@ def launch_parallel(configs: list[RunConfig], out: Path, workers: int, plugins: 
         if gpus:
             env["CUDA_VISIBLE_DEVICES"] = str(slot % gpus)
         proc = subprocess.run(_worker_command(out, spec, plugins), env=env, capture_output=True, text=True)
+        if proc.returncode == RUNNING_ELSEWHERE:
+            return running_elsewhere(cfg, run_dir(cfg, out))
         record = read_record(run_dir(cfg, out))
-        if record is None:  # the worker died before writing a record (set-up error, killed): say why
+        if record is None:  # the worker died before writing a record (killed, out of memory): say why
             tail = (proc.stderr or proc.stdout).strip().splitlines()[-1:] or ["no output"]
             record = {"run_id": run_dir(cfg, out).name, "config": cfg_dict, "status": "failed", "reason": f"worker exited {proc.returncode}: {tail[0]}"}
         return record
@@ -87,13 +91,13 @@ def launch_ray(configs: list[RunConfig], out: Path, workers: int, plugins: list[
 
     @ray.remote(num_cpus=threads, num_gpus=gpus)
     def ray_run(cfg_dict: dict[str, Any], out_str: str, plugin_paths: list[str]) -> dict[str, Any]:
-        from da_bench.cli import import_builtins
+        from da_bench.builtins import import_builtins
         from da_bench.config import from_dict
         from da_bench.registry import load_plugins
 
         import_builtins()
         load_plugins(plugin_paths)
-        return execute(from_dict(cfg_dict), Path(out_str))
+        return execute(from_dict(cfg_dict), Path(out_str), record_setup_errors=True)
 
     try:
         pending = [ray_run.remote({**to_dict(c), "threads": c.threads or threads}, str(out), plugins) for c in configs]
@@ -106,25 +110,26 @@ def launch_ray(configs: list[RunConfig], out: Path, workers: int, plugins: list[
 
 
 class Progress:
-    """Sweep-level progress: done, failed, remaining and estimated time left."""
+    """Sweep-level progress: done, failed, running elsewhere, remaining and estimated time left."""
 
-    def __init__(self, total: int, quiet: bool, stream=sys.stderr) -> None:
-        self.total, self.quiet, self.stream = total, quiet, stream
-        self.done = self.failed = 0
+    def __init__(self, total: int, quiet: bool, stream: TextIO | None = None) -> None:
+        self.total, self.quiet, self.stream = total, quiet, stream or sys.stderr
+        self.counts = {"done": 0, "failed": 0, "running": 0}
         self.start = time.perf_counter()
 
     def __call__(self, record: dict[str, Any]) -> None:
-        if record.get("status") == "done":
-            self.done += 1
-        else:
-            self.failed += 1
-        finished = self.done + self.failed
+        status = record.get("status")
+        self.counts[status if status in self.counts else "failed"] += 1
+        if status == "running":  # said even with --quiet: this sweep leaves the run to the process that holds it
+            print(f"da-bench: {record['reason']}.", file=self.stream, flush=True)
+        finished = sum(self.counts.values())
         remaining = self.total - finished
         eta = (time.perf_counter() - self.start) / finished * remaining
         if not self.quiet:
             cfg = record.get("config", {})
-            note = "" if record.get("status") == "done" else f"  FAILED: {record.get('reason')}"
-            print(f"[{finished}/{self.total}] done {self.done}, failed {self.failed}, remaining {remaining}, "
+            note = "" if status in ("done", "running") else f"  FAILED: {record.get('reason')}"
+            elsewhere = f", running elsewhere {self.counts['running']}" if self.counts["running"] else ""
+            print(f"[{finished}/{self.total}] done {self.counts['done']}, failed {self.counts['failed']}{elsewhere}, remaining {remaining}, "
                   f"eta {int(eta // 60)}m{int(eta % 60):02d}s | {cfg.get('method')} {cfg.get('source')}->{cfg.get('target')} seed {cfg.get('seed')}{note}",
                   file=self.stream, flush=True)
 
@@ -152,12 +157,16 @@ def pending_configs(configs: list[RunConfig], out: Path, retry_failed: bool) -> 
 def write_manifest(name: str, configs: list[RunConfig], out: Path) -> None:
     """The sweep's expected grid, so tables can show missing runs instead of silently averaging fewer."""
     entries = [{"run_id": run_dir(c, out).name, "method": c.method, "source": c.source, "target": c.target, "seed": c.seed} for c in configs]
-    write_json_atomic(out / "sweeps" / f"{name}.json", {"name": name, "runs": entries})
+    write_json_atomic(out / "sweeps" / f"{check_name(name)}.json", {"name": name, "runs": entries})
 
 
 def run_sweep(name: str, configs: list[RunConfig], out: Path, launcher: str = "local", workers: int = 1, retry_failed: bool = False,
               quiet: bool = False, plugins: list[str] | None = None, ray_address: str | None = None) -> dict[str, int]:
+    """Run what is not done yet; counts of total, done, failed and ``running`` (locked by another process)."""
     launch = LAUNCHERS.get(launcher)
+    if workers < 1:
+        raise ValueError(f"--workers must be at least 1 (got {workers}); pass --workers 1 or more.")
+    check_out(out)
     out.mkdir(parents=True, exist_ok=True)
     write_manifest(name, configs, out)
     todo, done, failed = pending_configs(configs, out, retry_failed)
@@ -166,4 +175,5 @@ def run_sweep(name: str, configs: list[RunConfig], out: Path, launcher: str = "l
               file=sys.stderr, flush=True)
     progress = Progress(len(todo), quiet)
     launch(todo, out, workers, plugins or [], progress, ray_address=ray_address)
-    return {"total": len(configs), "done": done + progress.done, "failed": failed + progress.failed}
+    return {"total": len(configs), "done": done + progress.counts["done"], "failed": failed + progress.counts["failed"],
+            "running": progress.counts["running"]}

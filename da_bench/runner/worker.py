@@ -1,20 +1,26 @@
-"""Worker process entry point for the parallel launcher: ``python -m da_bench.runner.worker OUT SPEC.json``."""
+"""Worker process entry point for the parallel launcher: ``python -m da_bench.runner.worker OUT SPEC.json``.
+
+Exits 0 once the run's record is written (done or failed, set-up errors included), and ``RUNNING_ELSEWHERE``
+when another process holds the run's lock."""
 from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 
 import torch
 
+RUNNING_ELSEWHERE = 75  # EX_TEMPFAIL: nothing was done here; the run's own process will finish it
 
-def main() -> None:
+
+def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("out")
     parser.add_argument("spec")
     parser.add_argument("--plugin", action="append", default=[])
     args = parser.parse_args()
-    from da_bench.cli import import_builtins
+    from da_bench.builtins import import_builtins
     from da_bench.config import from_dict
     from da_bench.registry import load_plugins
     from da_bench.runner.execute import execute
@@ -24,8 +30,9 @@ def main() -> None:
     cfg = from_dict(json.loads(Path(args.spec).read_text()))
     if cfg.threads:
         torch.set_num_threads(cfg.threads)
-    execute(cfg, Path(args.out))
+    record = execute(cfg, Path(args.out), record_setup_errors=True)
+    return RUNNING_ELSEWHERE if record["status"] == "running" else 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
