@@ -1,5 +1,6 @@
 """One run: exact resume after a kill between evaluations, safe checkpoint loading, set-up errors."""
 import json
+import os
 import subprocess
 import sys
 import textwrap
@@ -8,6 +9,7 @@ from pathlib import Path
 import pytest
 import torch
 
+from da_bench.cli import main
 from da_bench.config import from_dict
 from da_bench.runner.execute import execute, metrics_csv, run_dir
 
@@ -86,3 +88,21 @@ def test_setup_error_raises_or_becomes_a_failed_record(tmp_path):
     record = execute(cfg, tmp_path / "out", record_setup_errors=True)
     assert record["status"] == "failed" and "usps" in record["reason"]
     assert json.loads((run_dir(cfg, tmp_path / "out") / "record.json").read_text())["reason"] == record["reason"]
+
+
+def read_only_folder(tmp_path: Path) -> Path:
+    if os.geteuid() == 0:  # root writes through permission bits; /proc takes no new files from anyone
+        return Path("/proc")
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    folder.chmod(0o555)
+    return folder
+
+
+@pytest.mark.parametrize("kind,fragment", [("file", "is an existing file"), ("read-only", "is not writable")])
+def test_an_out_that_cannot_hold_runs_is_one_sentence_before_anything_runs(tmp_path, capsys, kind, fragment):
+    (tmp_path / "file").write_text("not a folder")
+    out = tmp_path / "file" if kind == "file" else read_only_folder(tmp_path)
+    assert main(["run", *(f"{k}={v}" for k, v in TOY.items() if k != "head_hidden"), "--out", str(out)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == err.splitlines()[0] and fragment in err and f"'{out}'" in err
