@@ -123,7 +123,8 @@ def load_usps(root: Path, cache: Path) -> DomainData:
     return DomainData("usps", 10, out, DIGITS)
 
 
-MNISTM_LAYOUT = "mnist_m/mnist_m_{train,test}/*.png + mnist_m/mnist_m_{train,test}_labels.txt"
+MNISTM_LAYOUT = ("mnist_m/mnist_m_{train,test}/*.png + mnist_m/mnist_m_{train,test}_labels.txt; without mnist_m_train, "
+                 "the train split is built from mnist/train-* and bsds500/train/*.jpg")
 
 
 def _cached_pngs(folder: Path, labels_file: Path, cache: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -157,7 +158,24 @@ def _cached_pngs(folder: Path, labels_file: Path, cache: Path) -> tuple[np.ndarr
     return x, y, o
 
 
+def _built_mnist_m_train(root: Path, cache: Path) -> Split | None:
+    """The training split built as Ganin & Lempitsky did (:mod:`da_bench.data.mnistm_build`) where the MNIST
+    training files and the BSDS500 photos are under the data root, else None. Origins: MNIST training indices."""
+    from da_bench.data.mnistm_build import mnistm_train, photo_files
+
+    images, labels, photos = _find(root / "mnist", "train-images-idx3-ubyte"), _find(root / "mnist", "train-labels-idx1-ubyte"), photo_files(root)
+    if not (images and labels and photos):
+        return None
+    digits, y = read_idx(images), read_idx(labels)
+    check_count(labels, len(y), len(digits), f"images in '{images.name}'", "the two files do not belong together: download both again")
+    x = mnistm_train(images, digits, photos, cache)
+    return Split(_images(x), torch.from_numpy(y[: len(x)].astype(np.int64)), np.arange(len(x)))
+
+
 def load_mnist_m(root: Path, cache: Path) -> DomainData:
+    """MNIST-M (Ganin & Lempitsky 2015), 32x32 RGB: the released PNG splits, and where the release's training
+    split is absent, one rebuilt from MNIST-train digits and BSDS500 photos. Used as a target, 'train' becomes
+    the unlabeled target split and 'test' (9,001 images from MNIST-test digits) the target test split."""
     folder = require(root / "mnist_m", "mnist_m", MNISTM_LAYOUT)
     splits = {}
     for split in ("train", "test"):
@@ -166,6 +184,8 @@ def load_mnist_m(root: Path, cache: Path) -> DomainData:
             x, y, origin = _cached_pngs(images, labels, cache)
             # MNIST-M test image i is built from MNIST test image i (origin offset as in load_mnist)
             splits[split] = Split(_images(x), torch.from_numpy(y), origin + (10**6 if split == "test" else 0))
+    if "train" not in splits and (built := _built_mnist_m_train(root, cache)) is not None:
+        splits["train"] = built
     if not splits:
         raise DataError(f"Domain 'mnist_m' found no image folder with its labels file in '{folder}'; expected layout: {MNISTM_LAYOUT}.")
     return DomainData("mnist_m", 10, splits, DIGITS)
@@ -236,7 +256,7 @@ register_domain(DomainSpec("mnist_binary", "MNIST with binarized strokes (pixel 
 register_domain(DomainSpec("usps", "USPS handwritten digits, 16x16 grey (Hull 1994)", 10, load_usps, USPS_LAYOUT,
                            "torchvision download (da-bench download usps) or the Kaggle usps.h5", download=torchvision_download("USPS", "usps")))
 register_domain(DomainSpec("mnist_m", "MNIST-M: MNIST blended with BSDS500 patches, 32x32 RGB (Ganin et al. 2015)", 10, load_mnist_m, MNISTM_LAYOUT,
-                           "the MNIST-M release of Ganin et al. (PNG folders with label files)", lineage=Lineage("mnist", copy=False, origin_ids="mnist")))
+                           "the MNIST-M release of Ganin et al. (PNG folders with label files); its train split is built from MNIST + BSDS500 where absent", lineage=Lineage("mnist", copy=False, origin_ids="mnist")))
 register_domain(DomainSpec("svhn", "SVHN house numbers, 32x32 RGB (Netzer et al. 2011)", 10, load_svhn, SVHN_LAYOUT,
                            "torchvision download (da-bench download svhn)", download=torchvision_download("SVHN", "svhn")))
 register_domain(DomainSpec("syndigits", "SynDigits synthetic numbers, 32x32 RGB (Ganin & Lempitsky 2015)", 10, load_syndigits, SYN_LAYOUT,
