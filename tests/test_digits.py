@@ -35,10 +35,13 @@ def test_usps_shared_h5(shared_root):
     assert data.splits["train"].x.shape[1:] == (1, 16, 16)
 
 
-def test_mnist_m_shared_pngs_and_origin(shared_root):
+def test_mnist_m_shared_pngs_and_origin(shared_root, monkeypatch):
+    from da_bench.data import mnistm_build
+
+    monkeypatch.setattr(mnistm_build, "TRAIN_SIZE", 100)  # the built train split: a cheap subset here
     data = load_domain("mnist_m", shared_root)
     test = data.splits["test"]
-    assert test.x.shape == (9001, 3, 32, 32)
+    assert test.x.shape == (9001, 3, 32, 32) and data.splits["train"].x.shape == (100, 3, 32, 32)
     mnist = load_domain("mnist", shared_root).splits["test"]
     assert torch.equal(test.y, mnist.y[:9001])  # MNIST-M test i comes from MNIST test i
     assert np.array_equal(test.origin, mnist.origin[:9001])
