@@ -185,7 +185,7 @@ def load_mnist_m(root: Path, cache: Path) -> DomainData:
             # MNIST-M test image i is built from MNIST test image i (origin offset as in load_mnist)
             splits[split] = Split(_images(x), torch.from_numpy(y), origin + (10**6 if split == "test" else 0))
     if "train" not in splits and (built := _built_mnist_m_train(root, cache)) is not None:
-        splits["train"] = built
+        splits = {"train": built, **splits}
     if not splits:
         raise DataError(f"Domain 'mnist_m' found no image folder with its labels file in '{folder}'; expected layout: {MNISTM_LAYOUT}.")
     return DomainData("mnist_m", 10, splits, DIGITS)
