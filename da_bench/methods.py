@@ -244,8 +244,11 @@ class Method(pl.LightningModule):
         return loss
 
     def log_step(self, name: str, value: Tensor) -> None:
-        """Log a training scalar only on the steps the logger writes (Lightning drops the others anyway)."""
-        if self._trainer is None or self.global_step % self.trainer.log_every_n_steps == 0:
+        """Log a training scalar only on the steps the logger writes (Lightning drops the others anyway).
+
+        The decision is Lightning's own (as its LearningRateMonitor asks it), so the row written at batch
+        ``k * log_every_n_steps`` holds that batch's value, with any number of optimizer steps per batch."""
+        if self._trainer is None or self.trainer._logger_connector.should_update_logs:
             self.log(name, value.detach(), on_step=True, on_epoch=False)
 
     # ----- optimisation -------------------------------------------------------------------------

@@ -5,7 +5,8 @@ from scipy.io import savemat
 from test_digits import mnist_m_tree, write_idx
 
 from da_bench.config import from_dict
-from da_bench.data.datamodule import PairedDataModule
+from da_bench.data.datamodule import PairedDataModule, concat_splits
+from da_bench.data.domains import Split
 from da_bench.data.domains import DataError
 
 
@@ -81,9 +82,17 @@ def test_source_never_contains_a_target_test_digit(shared_root):
     test_origins = set(dm.splits["target_test"].origin.tolist())
     for name in ("source_train", "source_val"):
         assert not test_origins & set(dm.splits[name].origin.tolist())
-    # the full MNIST: the source draws from the 60,000 training digits, MNIST-M's test images from the test digits
+    # the full MNIST: the source draws from the 60,000 training digits; the target test is the whole original
+    # MNIST-M test split, made from MNIST test digits (origins from 10**6 on), so nothing leaves the source
     assert len(dm.splits["source_train"]) + len(dm.splits["source_val"]) == 60000
-    assert min(test_origins) >= 10**6 and len(test_origins) == 4500
+    assert min(test_origins) >= 10**6 and len(test_origins) == 9001
+
+
+def test_joined_splits_keep_their_origins():
+    a = Split(torch.zeros(2, 1), torch.tensor([0, 1]), np.array([5, 6]))
+    b = Split(torch.zeros(3, 1), torch.tensor([1, 0, 1]), np.array([1000005, 1000006, 1000007]))
+    assert concat_splits([a, b]).origin.tolist() == [5, 6, 1000005, 1000006, 1000007]
+    assert concat_splits([a, Split(torch.zeros(1, 1), torch.tensor([0]))]).origin is None  # unknown for one part: unknown
 
 
 def feature_file(root, relpath: str, key: str, n: int, dim: int) -> None:

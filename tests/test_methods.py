@@ -72,13 +72,13 @@ def test_freeze_backbone_and_start_from_checkpoint(tmp_path):
     ckpt = tmp_path / "runs" / first["run_id"] / "checkpoints" / "last.ckpt"
     cfg = from_dict({**TOY, "method": "dann", "freeze_backbone": True, "init_checkpoint": str(ckpt), "steps": 20, "eval_every": 10, "lr": 0.1})
     _, model = prepare(cfg)
-    state = torch.load(ckpt, weights_only=False)["state_dict"]
+    state = torch.load(ckpt, weights_only=True)["state_dict"]
     assert torch.equal(model.backbone.body[0].weight, state["backbone.body.0.weight"])
     assert not any(p.requires_grad for p in model.backbone.parameters())
     before = model.backbone.body[0].weight.clone()
     record = execute(cfg, tmp_path)
     assert record["status"] == "done"
-    after = torch.load(tmp_path / "runs" / record["run_id"] / "checkpoints" / "last.ckpt", weights_only=False)["state_dict"]
+    after = torch.load(tmp_path / "runs" / record["run_id"] / "checkpoints" / "last.ckpt", weights_only=True)["state_dict"]
     assert torch.equal(after["backbone.body.0.weight"], before)
 
 
@@ -100,3 +100,27 @@ def test_dann_toy_adaptation_beats_source_only(tmp_path):
     for method in CONVERGENCE:
         if method != "source_only":
             assert mean_acc[method] > mean_acc["source_only"] + 0.005, (method, mean_acc)
+
+
+def test_logged_training_loss_is_the_loss_of_the_logged_batch(tmp_path):
+    """Each training row of metrics.csv holds the loss of the batch it is stamped with (every 50th),
+    also when evaluations (Lightning epochs) are shorter than 50 steps."""
+    import csv
+
+    import pytorch_lightning as pl
+
+    from da_bench.runner.execute import make_trainer
+
+    losses: dict[int, float] = {}
+
+    class Capture(pl.Callback):
+        def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx):
+            losses[trainer.global_step - 1] = float(outputs["loss"])
+
+    cfg = from_dict({**TOY, "method": "dann", "losses": {"dann": SMALL_DISC}, "steps": 100, "eval_every": 25})
+    dm, model = prepare(cfg)
+    make_trainer(cfg, tmp_path, [Capture()]).fit(model, datamodule=dm)
+    rows = [r for r in csv.DictReader(open(tmp_path / "logs" / "metrics.csv")) if r.get("train/loss")]
+    assert [int(r["step"]) for r in rows] == [49, 99]
+    for row in rows:
+        assert float(row["train/loss"]) == pytest.approx(losses[int(row["step"])], rel=1e-6)

@@ -49,9 +49,11 @@ def concat_splits(splits: list[Split]) -> Split:
     if len(splits) == 1:
         return splits[0]
     y = torch.cat([s.y for s in splits])
+    # origins travel with their samples (the leak rule matches them); unknown if any part lacks them
+    origin = np.concatenate([s.origin for s in splits]) if all(s.origin is not None for s in splits) else None
     if all(s.in_memory for s in splits):
-        return Split(torch.cat([s.x for s in splits]), y)  # type: ignore[misc]
-    return Split(ConcatDataset([s.x for s in splits]), y)  # type: ignore[misc]
+        return Split(torch.cat([s.x for s in splits]), y, origin)  # type: ignore[misc]
+    return Split(ConcatDataset([s.x for s in splits]), y, origin)  # type: ignore[misc]
 
 
 def harmonise(x: Tensor, channels: int, size: int | None) -> Tensor:
