@@ -5,7 +5,7 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from da_bench.builtins import import_builtins  # noqa: F401 - also da_bench.cli.import_builtins, as scripts and tests use it
 from da_bench.registry import UnknownNameError, load_plugins
@@ -65,13 +65,18 @@ def resolve_config(path: str | None, overrides: list[str], data_root: str | None
 
 def validate_names(cfg: Any) -> None:
     """Every registered name in a config resolves, so a bad one fails before anything runs."""
-    from da_bench.methods import loss_terms
-    from da_bench.registry import BACKBONES, DOMAINS
+    import torch
 
-    BACKBONES.get(cfg.backbone)
+    from da_bench.config import ConfigError
+    from da_bench.methods import backbone_arguments, loss_terms
+    from da_bench.registry import DOMAINS
+
+    backbone_arguments(cfg)
     for domain in ([cfg.source] if isinstance(cfg.source, str) else cfg.source) + ([cfg.target] if cfg.target else []):
         DOMAINS.get(domain)
     loss_terms(cfg)
+    if cfg.device == "cuda" and not torch.cuda.is_available():
+        raise ConfigError("Config key 'device' is 'cuda' but no CUDA GPU is visible here; use device=auto or device=cpu.")
 
 
 def print_summary(record: dict[str, Any]) -> None:
@@ -140,11 +145,22 @@ def cmd_table(args: argparse.Namespace) -> int:
     return 0
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """An argument error is one sentence like every other error (argparse prints its usage first)."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{message} (see '{self.prog} --help').")
+
+
+class UsageError(ValueError):
+    """A command line that argparse cannot parse."""
+
+
 def build_parser() -> argparse.ArgumentParser:
     from da_bench.selection import selection_rules
     from da_bench.report.table import FORMATS
 
-    parser = argparse.ArgumentParser(prog="da-bench", description="Domain adaptation benchmarks on PyTorch Lightning.")
+    parser = OneLineParser(prog="da-bench", description="Domain adaptation benchmarks on PyTorch Lightning.")
     parser.add_argument("--plugin", action="append", default=[], help="Python file that registers losses, methods, backbones, domains or validators")
     sub = parser.add_subparsers(dest="command", required=True)
 

@@ -97,6 +97,11 @@ def _type_ok(value: Any, annotation: Any) -> bool:
     return isinstance(value, base)
 
 
+def type_name(hint: Any) -> str:
+    """``float``, ``str | list[str]``: a type hint as a user reads it."""
+    return hint.__name__ if isinstance(hint, type) and not typing.get_args(hint) else str(hint).replace("typing.", "")
+
+
 def unknown_key_message(key: str, valid: list[str]) -> str:
     ranked = closest_first(key, valid)
     return f"Unknown config key '{key}'. Did you mean '{ranked[0]}'? Valid keys: {', '.join(sorted(valid))}."
@@ -134,7 +139,9 @@ def validate(cfg: RunConfig) -> RunConfig:
     for name in FIELDS:
         value = getattr(cfg, name)
         if not _type_ok(value, name):
-            raise ConfigError(f"Config key '{name}' must be of type {typing.get_type_hints(RunConfig)[name]}, got {value!r}.")
+            raise ConfigError(f"Config key '{name}' must be of type {type_name(typing.get_type_hints(RunConfig)[name])}, got {value!r}.")
+    if isinstance(cfg.source, list) and not (cfg.source and all(isinstance(d, str) for d in cfg.source)):
+        raise ConfigError(f"Config key 'source' must name a domain or a non-empty list of domains, got {cfg.source!r}.")
     for name, choices in CHOICES.items():
         value = getattr(cfg, name)
         if value not in choices:
@@ -202,6 +209,8 @@ def load_yaml(path: str | Path) -> dict[str, Any]:
         data = yaml.safe_load(path.read_text()) or {}
     except yaml.YAMLError as err:
         raise ConfigError(f"Config file '{path}' is not valid YAML ({str(err).splitlines()[0]}); fix its syntax.") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"Config file '{path}' is not text (not UTF-8); pass a YAML file.") from None
     if not isinstance(data, dict):
         raise ConfigError(f"Config file '{path}' must hold a mapping of keys to values.")
     return data

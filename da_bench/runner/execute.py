@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 import resource
+import shutil
 import tempfile
 import time
 import traceback
@@ -104,6 +105,16 @@ def make_trainer(cfg: RunConfig, folder: Path, callbacks: list[Any] | None = Non
     )
 
 
+def first_missing(folder: Path) -> Path | None:
+    """The outermost of ``folder`` and its parents that does not exist yet (None if ``folder`` exists)."""
+    missing = None
+    for path in (folder, *folder.parents):
+        if path.exists():
+            return missing
+        missing = path
+    return missing
+
+
 def running_elsewhere(cfg: RunConfig, folder: Path) -> dict[str, Any]:
     """The outcome of a run whose lock another process holds: reported, never written."""
     return {"run_id": folder.name, "config": to_dict(cfg), "status": "running",
@@ -115,6 +126,7 @@ def execute(cfg: RunConfig, out: Path, record_setup_errors: bool = False) -> dic
     a run locked by another process comes back with status ``running``. A set-up error (bad data, bad names) raises,
     or with ``record_setup_errors`` (sweeps) becomes a ``failed`` record."""
     folder = run_dir(cfg, out)
+    created = first_missing(folder)
     with run_lock(folder) as held:
         if not held:
             return running_elsewhere(cfg, folder)
@@ -128,6 +140,8 @@ def execute(cfg: RunConfig, out: Path, record_setup_errors: bool = False) -> dic
             dm, model = prepare(cfg)
         except Exception as err:
             if not record_setup_errors:
+                if created is not None:  # a refused run leaves nothing behind (the lock file and its folders)
+                    shutil.rmtree(created, ignore_errors=True)
                 raise
             record = {"run_id": folder.name, "config": to_dict(cfg), "status": "failed", "reason": f"set-up error: {err}"}
             write_json_atomic(folder / "record.json", record)

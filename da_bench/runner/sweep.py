@@ -73,11 +73,44 @@ def _nest(flat: dict[str, Any]) -> dict[str, Any]:
     return nested
 
 
-def expand(data: dict[str, Any], overrides: dict[str, Any] | None = None) -> Sweep:
-    """All run configs of a sweep, validated before anything runs."""
+SEARCH_KEYS = {"trials", "seed"}
+
+
+def _must(ok: bool, key: str, what: str, value: Any) -> None:
+    if not ok:
+        raise ConfigError(f"Sweep key '{key}' must be {what}, got {value!r}.")
+
+
+def check_shape(data: dict[str, Any]) -> None:
+    """Each sweep key holds the kind of value it needs (a list, a mapping ...), named in one sentence."""
     for key in data:
         if key not in SWEEP_KEYS:
             raise ConfigError(f"Unknown sweep key '{key}'. Did you mean '{closest_first(key, sorted(SWEEP_KEYS))[0]}'? Valid keys: {', '.join(sorted(SWEEP_KEYS))}.")
+    for key in ("methods", "pairs", "seeds"):
+        if key in data:
+            _must(isinstance(data[key], list) and bool(data[key]), key, "a non-empty list (e.g. [a, b])", data[key])
+    _must(all(isinstance(m, str) for m in data.get("methods") or []), "methods", "a list of method names", data.get("methods"))
+    for key in ("base", "grid", "method_overrides", "random_search"):
+        if key in data and data[key] is not None:
+            _must(isinstance(data[key], dict), key, "a mapping", data[key])
+    for path, values in (data.get("grid") or {}).items():
+        _must(isinstance(values, list) and bool(values), f"grid.{path}", "a non-empty list of values to try", values)
+    search = data.get("random_search") or {}
+    for key in search:
+        if key not in SEARCH_KEYS:
+            raise ConfigError(f"Unknown key '{key}' in 'random_search'. Did you mean '{closest_first(key, sorted(SEARCH_KEYS))[0]}'? Valid keys: {', '.join(sorted(SEARCH_KEYS))}.")
+    trials = search.get("trials", 4)
+    _must(isinstance(trials, int) and not isinstance(trials, bool) and trials > 0, "random_search.trials", "a positive number of trials", trials)
+    methods = data.get("methods") or []
+    for method, over in (data.get("method_overrides") or {}).items():
+        _must(isinstance(over, dict), f"method_overrides.{method}", "a mapping of config keys", over)
+        if methods and method not in methods:
+            raise ConfigError(f"Sweep key 'method_overrides' names method '{method}', which is not in 'methods' ({', '.join(methods)}); fix the name or add the method.")
+
+
+def expand(data: dict[str, Any], overrides: dict[str, Any] | None = None) -> Sweep:
+    """All run configs of a sweep, validated before anything runs."""
+    check_shape(data)
     name = check_name(data.get("name") or "sweep")
     base = deep_merge(data.get("base") or {}, overrides or {})
     methods = data.get("methods") or [base.get("method", "source_only")]
@@ -107,6 +140,8 @@ def read_sweep_file(path: str | Path, seen: tuple[Path, ...] = ()) -> dict[str, 
     if path in seen:
         raise ConfigError(f"Sweep file '{path}' extends itself through {' -> '.join(p.name for p in seen)}; remove the cycle.")
     data = load_yaml(path)
+    if not data:
+        raise ConfigError(f"Sweep file '{path}' is empty; give it at least 'methods', 'pairs' or a 'base' (see the README).")
     parent = data.pop("extends", None)
     if parent is None:
         return data
