@@ -74,10 +74,17 @@ def test_missing_dataset_stops_before_training(tmp_path, capsys):
     assert not list((tmp_path / "out").rglob("record.json"))
 
 
-def test_datasets_lists_found_and_missing(shared_root, capsys):
-    assert main(["datasets", "--data-root", str(shared_root)]) == 0
+def test_datasets_lists_found_and_missing(tmp_path, capsys):
+    import numpy as np
+    from test_digits import write_idx
+
+    (tmp_path / "mnist").mkdir()
+    write_idx(tmp_path / "mnist" / "t10k-images-idx3-ubyte.gz", np.zeros((20, 28, 28)))
+    write_idx(tmp_path / "mnist" / "t10k-labels-idx1-ubyte.gz", np.arange(20) % 10)
+    assert main(["datasets", "--data-root", str(tmp_path)]) == 0
     out = capsys.readouterr().out
-    assert "found   mnist " in out and "found   mnistm_like" in out and "missing svhn" in out and "how to obtain" in out
+    assert "found   mnist " in out and "test 20" in out and "found   mnistm_like" in out  # bundled: needs no data root
+    assert "missing svhn" in out and "how to obtain" in out
 
 
 @pytest.mark.parametrize("precision", ["bf16-mixed"])
