@@ -1,4 +1,5 @@
 """da_bench: domain adaptation methods, data and benchmarks on PyTorch Lightning."""
+
 __version__ = "0.1.0"
 
 from da_bench import losses as _losses  # noqa: E402,F401  (registers the built-in losses)

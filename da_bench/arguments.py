@@ -1,6 +1,7 @@
 """Keyword arguments a user passes to a registered part (loss hyperparameters, backbone options),
 checked against the part's own signature before anything runs: unknown names get a did-you-mean,
 values whose type differs from the default's get one sentence."""
+
 from __future__ import annotations
 
 import inspect

@@ -1,4 +1,5 @@
 """Import the modules whose decorators register the built-in parts (shared by the CLI and worker processes)."""
+
 from __future__ import annotations
 
 

@@ -1,4 +1,5 @@
 """The ``da-bench`` command line: methods, datasets, download, run, sweep, table."""
+
 from __future__ import annotations
 
 import argparse
@@ -113,8 +114,17 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     sweep = load_sweep(args.sweep, overrides)
     for cfg in sweep.configs:
         validate_names(cfg)
-    counts = run_sweep(sweep.name, sweep.configs, Path(args.out), args.launcher, args.workers, args.retry_failed, args.quiet,
-                       [str(Path(p).resolve()) for p in args.plugin], args.ray_address)
+    counts = run_sweep(
+        sweep.name,
+        sweep.configs,
+        Path(args.out),
+        args.launcher,
+        args.workers,
+        args.retry_failed,
+        args.quiet,
+        [str(Path(p).resolve()) for p in args.plugin],
+        args.ray_address,
+    )
     print(f"sweep '{sweep.name}': {counts['done']} done, {counts['failed']} failed, {counts['running']} running elsewhere of {counts['total']}")
     if args.table:
         command = "da-bench " + " ".join(sys.argv[1:])
@@ -127,9 +137,14 @@ def write_tables(runs: Path, dest: Path | str, title: str, rules: list[str], ref
     from da_bench.report.leaderboard import leaderboard, publish
 
     dest = Path(dest)
-    parts = [publish(leaderboard(runs, rule, title, Path(reference) if reference else None),
-                     {"md": None, "csv": dest / f"{title}_{rule}.csv"}, dest / f"{title}.png" if rule == rules[0] else None)["md"]
-             for rule in rules]
+    parts = [
+        publish(
+            leaderboard(runs, rule, title, Path(reference) if reference else None),
+            {"md": None, "csv": dest / f"{title}_{rule}.csv"},
+            dest / f"{title}.png" if rule == rules[0] else None,
+        )["md"]
+        for rule in rules
+    ]
     text = "\n".join(parts)
     (dest / f"{title}.md").write_text(f"{provenance}\n\n{text}" if provenance else text)
     print(text)
@@ -157,8 +172,8 @@ class UsageError(ValueError):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from da_bench.selection import selection_rules
     from da_bench.report.table import FORMATS
+    from da_bench.selection import selection_rules
 
     parser = OneLineParser(prog="da-bench", description="Domain adaptation benchmarks on PyTorch Lightning.")
     parser.add_argument("--plugin", action="append", default=[], help="Python file that registers losses, methods, backbones, domains or validators")

@@ -1,4 +1,5 @@
 """Typed run configuration: YAML files, ``key=value`` overrides, validation with did-you-mean errors."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -131,7 +132,10 @@ def _check_nested(cfg: RunConfig) -> None:
                 raise ConfigError(f"Config key '{key}.{name}' must be a mapping of settings (e.g. {example}), got {value!r}.")
     for logger in cfg.loggers:
         if logger not in LOGGERS:
-            raise ConfigError(f"Config key 'loggers' has unknown logger {logger!r}. Did you mean '{closest_first(str(logger), LOGGERS)[0]}'? Valid choices: {', '.join(LOGGERS)}.")
+            raise ConfigError(
+                f"Config key 'loggers' has unknown logger {logger!r}. "
+                f"Did you mean '{closest_first(str(logger), LOGGERS)[0]}'? Valid choices: {', '.join(LOGGERS)}."
+            )
 
 
 def validate(cfg: RunConfig) -> RunConfig:

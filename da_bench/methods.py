@@ -5,6 +5,7 @@ training progress and s_i a weight schedule. Methods are specs (data), registere
 loop belongs to Lightning. A method whose loss has its own adversary trained in a separate
 update (domain confusion) runs in :class:`AlternatingMethod`, with manual optimisation.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -61,7 +62,9 @@ for _spec in (
     MethodSpec("dan", "DAN (Long et al. 2015): multi-kernel MMD between source and target features.", (LossTerm("mmd"),)),
     MethodSpec("jan", "JAN (Long et al. 2017): joint MMD over features and predictions.", (LossTerm("jmmd"),)),
     MethodSpec("coral", "Deep CORAL (Sun & Saenko 2016): match feature covariances.", (LossTerm("coral", weight=1.0),)),
-    MethodSpec("confusion", "Domain confusion (Tzeng et al. 2015): alternating discriminator / uniform-confusion updates.", (LossTerm("confusion", weight=0.1),)),
+    MethodSpec(
+        "confusion", "Domain confusion (Tzeng et al. 2015): alternating discriminator / uniform-confusion updates.", (LossTerm("confusion", weight=0.1),)
+    ),
     MethodSpec("entropy_min", "Target entropy minimisation (Grandvalet & Bengio 2004) beside the source loss.", (LossTerm("entropy", weight=0.1),)),
 ):
     register_method(_spec)
@@ -128,7 +131,10 @@ class Method(pl.LightningModule):
         self.heads = nn.ModuleDict({name: mlp_classifier(feature_dim, k, tuple(self.cfg.head_hidden)) for name, (k, _, _) in self.tasks.items()})
         self.terms = loss_terms(self.cfg)
         if self.cfg.mode != "uda" and self.terms:
-            raise ValueError(f"Mode '{self.cfg.mode}' never shows target data to training, so adaptation losses {[t.loss for t in self.terms]} cannot run; use method 'source_only'.")
+            raise ValueError(
+                f"Mode '{self.cfg.mode}' never shows target data to training, so adaptation losses {[t.loss for t in self.terms]}"
+                f" cannot run; use method 'source_only'."
+            )
         self.adaptation = nn.ModuleDict({t.loss: LOSSES.get(t.loss)(feature_dim=feature_dim, num_classes=num_classes, **t.params) for t in self.terms})
         for name, loss in self.adaptation.items():
             probe(name, loss, num_classes)

@@ -5,6 +5,7 @@ added with the ``@REGISTRY.register("name")`` decorator, discovered from install
 packages through Python entry points (groups ``da_bench.losses``, ``da_bench.methods``, ...), or loaded from a
 plugin file given on the command line (``--plugin path/to/file.py``).
 """
+
 from __future__ import annotations
 
 import difflib

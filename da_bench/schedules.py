@@ -1,4 +1,5 @@
 """Schedules driven by training progress p in [0, 1]: loss weights and learning-rate annealing."""
+
 from __future__ import annotations
 
 import math

@@ -5,6 +5,7 @@ Validators see source-validation outputs (with source labels) and unlabeled targ
 target test labels never reach them. ``oracle`` selection (target test accuracy) exists only to
 be reported beside honest selection, and tables label it as such.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

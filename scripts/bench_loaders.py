@@ -6,6 +6,7 @@ in-memory digits, in-memory feature vectors, and image files read by worker proc
 The image-file case builds a small Office-31-style tree of JPEGs in a temporary folder. Run it on an
 idle machine: numbers are medians over repeats, the kinds interleaved.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -58,8 +59,14 @@ def main() -> None:
     kinds = {
         "digits (in memory, 64+64 of 3x28x28)": {"source": "mnist5k", "target": "mnistm_like", "batch_size": 64},
         "features (in memory, 64+64 of 2-d)": {"source": "moons", "target": "moons_rot35", "backbone": "mlp", "batch_size": 64},
-        f"image files ({args.workers} workers, 32+32 of 3x224x224)": {"source": "office31_amazon", "target": "office31_webcam", "backbone": "resnet50",
-                                                                     "data_root": str(tmp), "batch_size": 32, "num_workers": args.workers},
+        f"image files ({args.workers} workers, 32+32 of 3x224x224)": {
+            "source": "office31_amazon",
+            "target": "office31_webcam",
+            "backbone": "resnet50",
+            "data_root": str(tmp),
+            "batch_size": 32,
+            "num_workers": args.workers,
+        },
     }
     results: dict[str, list[float]] = {k: [] for k in kinds}
     for _ in range(args.repeats):

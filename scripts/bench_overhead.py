@@ -10,6 +10,7 @@ separates the cost of determinism from the framework's own.
 
     python scripts/bench_overhead.py [--steps 300] [--repeats 3] [--threads 1]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -24,8 +25,17 @@ from pathlib import Path
 
 import torch
 
-CONFIG = {"method": "dann", "source": "mnist5k", "target": "mnistm_like", "backbone": "dann_digits", "head_hidden": [100, 100],
-          "batch_size": 64, "lr": 0.01, "momentum": 0.9, "losses": {"dann": {"width": 100, "depth": 1, "batch_norm": False}}}
+CONFIG = {
+    "method": "dann",
+    "source": "mnist5k",
+    "target": "mnistm_like",
+    "backbone": "dann_digits",
+    "head_hidden": [100, 100],
+    "batch_size": 64,
+    "lr": 0.01,
+    "momentum": 0.9,
+    "losses": {"dann": {"width": 100, "depth": 1, "batch_norm": False}},
+}
 WARMUP = 20
 VARIANTS = ("plain", "plain_deterministic", "da_bench")
 
@@ -105,8 +115,16 @@ def child(variant: str, steps: int, threads: int) -> None:
         torch.use_deterministic_algorithms(True)
     times = (framework_loop if variant == "da_bench" else plain_loop)(steps)
     per_step = [b - a for a, b in zip(times[WARMUP:], times[WARMUP + 1 :])]
-    print(json.dumps({"variant": variant, "median_s": statistics.median(per_step), "steps": len(per_step),
-                      "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+    print(
+        json.dumps(
+            {
+                "variant": variant,
+                "median_s": statistics.median(per_step),
+                "steps": len(per_step),
+                "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            }
+        )
+    )
 
 
 def main() -> None:
@@ -122,15 +140,21 @@ def main() -> None:
     runs: dict[str, list[dict]] = {variant: [] for variant in VARIANTS}
     for _ in range(args.repeats):
         for variant in VARIANTS:
-            out = subprocess.run([sys.executable, __file__, "--child", variant, "--steps", str(args.steps), "--threads", str(args.threads)],
-                                 capture_output=True, text=True, check=True).stdout
+            out = subprocess.run(
+                [sys.executable, __file__, "--child", variant, "--steps", str(args.steps), "--threads", str(args.threads)],
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout
             runs[variant].append(json.loads(out.strip().splitlines()[-1]))
     med = {v: statistics.median(r["median_s"] for r in rs) for v, rs in runs.items()}
     for variant, rs in runs.items():
         per_repeat = ", ".join(f"{1000 * r['median_s']:.2f}" for r in rs)
-        print(f"{variant:<19} median {1000 * med[variant]:.2f} ms/step  (per repeat: {per_repeat}); "
-              f"peak RSS {max(r['peak_rss_mb'] for r in rs):.0f} MB")
-    print(f"ratio da_bench / plain = {med['da_bench'] / med['plain']:.3f}  ({args.steps} steps, {args.threads} thread(s), batch 64+64, {args.repeats} interleaved repeats)")
+        print(f"{variant:<19} median {1000 * med[variant]:.2f} ms/step  (per repeat: {per_repeat}); peak RSS {max(r['peak_rss_mb'] for r in rs):.0f} MB")
+    print(
+        f"ratio da_bench / plain = {med['da_bench'] / med['plain']:.3f}"
+        f"  ({args.steps} steps, {args.threads} thread(s), batch 64+64, {args.repeats} interleaved repeats)"
+    )
     print(f"ratio da_bench / plain_deterministic = {med['da_bench'] / med['plain_deterministic']:.3f}  (the framework's own cost)")
 
 

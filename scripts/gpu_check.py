@@ -8,6 +8,7 @@ final loss. Results go to a JSON and a Markdown file.
     python scripts/gpu_check.py --out paper_results/gpu_check          # on a GPU machine
     python scripts/gpu_check.py --device cpu --quick --out /tmp/check   # what can run on a CPU
 """
+
 from __future__ import annotations
 
 import argparse
@@ -21,8 +22,8 @@ import torch
 
 from da_bench.cli import import_builtins
 from da_bench.config import from_dict
-from da_bench.data.domains import DomainData, DomainSpec, Split, register_domain
 from da_bench.data.datamodule import PairedDataModule
+from da_bench.data.domains import DomainData, DomainSpec, Split, register_domain
 from da_bench.methods import build_method
 
 
@@ -38,10 +39,11 @@ def synthetic_domain(name: str, n: int, size: int, shift: float) -> None:
 
 
 class Timer(pl.Callback):
-    """Times training batches after ``warmup``, synchronising the device at both ends."""
+    """Times training batches after ``warmup``, synchronising the device at both ends; keeps the last batch's loss."""
 
     def __init__(self, warmup: int) -> None:
         self.warmup, self.start, self.end, self.batches = warmup, 0.0, 0.0, 0
+        self.last_loss: torch.Tensor | None = None
 
     def _sync(self, pl_module: pl.LightningModule) -> None:
         if pl_module.device.type == "cuda":
@@ -53,6 +55,7 @@ class Timer(pl.Callback):
             self.start = time.perf_counter()
 
     def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx) -> None:
+        self.last_loss = outputs["loss"].detach()  # read once at the end: no host sync per step
         if trainer.global_step // pl_module.optimizer_steps_per_batch > self.warmup:
             self.batches += 1
             self._sync(pl_module)
@@ -60,27 +63,59 @@ class Timer(pl.Callback):
 
 
 def measure(network: str, size: int, batch: int, precision: str, channels_last: bool, steps: int, warmup: int, device: str) -> dict:
-    cfg = from_dict({"method": "dann", "source": f"syn{size}_s", "target": f"syn{size}_t", "backbone": network, "image_size": size,
-                     "head_hidden": [100, 100] if network == "dann_digits" else [], "bottleneck_dim": 0 if network == "dann_digits" else 256,
-                     "batch_size": batch, "steps": steps, "eval_every": steps, "precision": precision, "channels_last": channels_last,
-                     "losses": {"dann": {"width": 100 if network == "dann_digits" else 1024}}, "validator_samples": 64, "device": device})
+    cfg = from_dict(
+        {
+            "method": "dann",
+            "source": f"syn{size}_s",
+            "target": f"syn{size}_t",
+            "backbone": network,
+            "image_size": size,
+            "head_hidden": [100, 100] if network == "dann_digits" else [],
+            "bottleneck_dim": 0 if network == "dann_digits" else 256,
+            "batch_size": batch,
+            "steps": steps,
+            "eval_every": steps,
+            "precision": precision,
+            "channels_last": channels_last,
+            "losses": {"dann": {"width": 100 if network == "dann_digits" else 1024}},
+            "validator_samples": 64,
+            "device": device,
+        }
+    )
     pl.seed_everything(0, verbose=False)
     dm = PairedDataModule(cfg)
     dm.setup("fit")
     dm.eval_roles = []  # throughput only: no evaluation
     model = build_method(cfg, dm.input_shape, dm.num_classes)
     timer = Timer(warmup)
-    trainer = pl.Trainer(accelerator="gpu" if device == "cuda" else "cpu", devices=1, precision=precision, max_epochs=1, logger=False,
-                         enable_checkpointing=False, enable_progress_bar=False, enable_model_summary=False, limit_val_batches=0,
-                         callbacks=[timer], benchmark=device == "cuda")
+    trainer = pl.Trainer(
+        accelerator="gpu" if device == "cuda" else "cpu",
+        devices=1,
+        precision=precision,
+        max_epochs=1,
+        logger=False,
+        enable_checkpointing=False,
+        enable_progress_bar=False,
+        enable_model_summary=False,
+        limit_val_batches=0,
+        callbacks=[timer],
+        benchmark=device == "cuda",
+    )
     if device == "cuda":
         torch.cuda.reset_peak_memory_stats()
     trainer.fit(model, datamodule=dm)
     seconds = timer.end - timer.start
-    return {"network": network, "image_size": size, "batch_per_domain": batch, "precision": precision, "channels_last": channels_last,
-            "timed_steps": timer.batches, "images_per_s": round(timer.batches * 2 * batch / seconds, 1),
-            "final_loss": round(float(trainer.callback_metrics["train/loss"]), 4),
-            "peak_memory_mb": round(torch.cuda.max_memory_allocated() / 2**20, 1) if device == "cuda" else None}
+    return {
+        "network": network,
+        "image_size": size,
+        "batch_per_domain": batch,
+        "precision": precision,
+        "channels_last": channels_last,
+        "timed_steps": timer.batches,
+        "images_per_s": round(timer.batches * 2 * batch / seconds, 1),
+        "final_loss": round(float(timer.last_loss), 4),
+        "peak_memory_mb": round(torch.cuda.max_memory_allocated() / 2**20, 1) if device == "cuda" else None,
+    }
 
 
 def main() -> None:
@@ -92,8 +127,10 @@ def main() -> None:
     import_builtins()
     quick = args.quick
     precisions = ["32", "bf16-mixed"] + ([] if args.device == "cpu" else ["16-mixed"])
-    plan = [("dann_digits", 28, 64 if quick else 256, 6 if quick else 300, 2 if quick else 50, 256 if quick else 8192),
-            ("resnet50", 64 if quick else 224, 2 if quick else 64, 3 if quick else 60, 1 if quick else 15, 16 if quick else 512)]
+    plan = [
+        ("dann_digits", 28, 64 if quick else 256, 6 if quick else 300, 2 if quick else 50, 256 if quick else 8192),
+        ("resnet50", 64 if quick else 224, 2 if quick else 64, 3 if quick else 60, 1 if quick else 15, 16 if quick else 512),
+    ]
     results = []
     for network, size, batch, steps, warmup, n in plan:
         synthetic_domain(f"syn{size}_s", n, size, 0.0)
@@ -107,9 +144,19 @@ def main() -> None:
     out.mkdir(parents=True, exist_ok=True)
     meta = {"device": device_name, "torch": torch.__version__, "lightning": pl.__version__, "quick": quick}
     (out / "gpu_check.json").write_text(json.dumps({"meta": meta, "results": results}, indent=1))
-    lines = [f"# GPU check on {device_name}", "", f"torch {torch.__version__}, lightning {pl.__version__}; command: `python scripts/gpu_check.py{' --quick' if quick else ''}`", "",
-             "| network | size | batch (per domain) | precision | channels_last | images/s | final loss | peak MiB |", "|---|---|---|---|---|---|---|---|"]
-    lines += [f"| {r['network']} | {r['image_size']} | {r['batch_per_domain']} | {r['precision']} | {r['channels_last']} | {r['images_per_s']} | {r['final_loss']} | {r['peak_memory_mb']} |" for r in results]
+    lines = [
+        f"# GPU check on {device_name}",
+        "",
+        f"torch {torch.__version__}, lightning {pl.__version__}; command: `python scripts/gpu_check.py{' --quick' if quick else ''}`",
+        "",
+        "| network | size | batch (per domain) | precision | channels_last | images/s | final loss | peak MiB |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    lines += [
+        f"| {r['network']} | {r['image_size']} | {r['batch_per_domain']} | {r['precision']} | {r['channels_last']} |"
+        f" {r['images_per_s']} | {r['final_loss']} | {r['peak_memory_mb']} |"
+        for r in results
+    ]
     (out / "gpu_check.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
 

@@ -5,6 +5,7 @@
 Used in paper_results/digits.md to show whether DANN's domain classifier was still winning (BCE well below
 ln 2 = 0.69) when a run ended.
 """
+
 from __future__ import annotations
 
 import argparse

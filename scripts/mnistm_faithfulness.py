@@ -7,6 +7,7 @@ Prints per-channel mean and std (pixels in [0, 1]) of the built train split
 also trains the DANN paper's digit network (``dann_digits``) source-only on MNIST for STEPS steps
 and reports its accuracy on both: similar accuracies say the two look alike to a network.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -36,11 +37,30 @@ def model_check(data_root: str, steps: int) -> None:
     from da_bench.config import from_dict
     from da_bench.runner.execute import prepare
 
-    cfg = from_dict({"method": "source_only", "source": "mnist", "target": "mnist_m", "backbone": "dann_digits", "steps": steps,
-                     "eval_every": steps, "data_root": data_root, "seed": 0})
+    cfg = from_dict(
+        {
+            "method": "source_only",
+            "source": "mnist",
+            "target": "mnist_m",
+            "backbone": "dann_digits",
+            "steps": steps,
+            "eval_every": steps,
+            "data_root": data_root,
+            "seed": 0,
+        }
+    )
     dm, model = prepare(cfg)
-    trainer = pl.Trainer(accelerator="cpu", devices=1, max_epochs=1, logger=False, enable_checkpointing=False, enable_progress_bar=False,
-                         enable_model_summary=False, num_sanity_val_steps=0, limit_val_batches=0)
+    trainer = pl.Trainer(
+        accelerator="cpu",
+        devices=1,
+        max_epochs=1,
+        logger=False,
+        enable_checkpointing=False,
+        enable_progress_bar=False,
+        enable_model_summary=False,
+        num_sanity_val_steps=0,
+        limit_val_batches=0,
+    )
     trainer.fit(model, train_dataloaders=dm.train_dataloader())
     for role, name in (("source_val", "MNIST (source val)"), ("target_unlabeled", "built MNIST-M train"), ("target_test", "original MNIST-M test")):
         split = dm.splits[role]

@@ -3,5 +3,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup_env.sh test
+# lint and format (settings in pyproject.toml: line length 160)
+.venv/bin/ruff check .
+.venv/bin/ruff format --check .
 export DA_BENCH_TEST_CACHE="${DA_BENCH_TEST_CACHE:-$(mktemp -d)}"
 exec .venv/bin/python -m pytest -q -rs -p no:cacheprovider "$@"

@@ -1,4 +1,5 @@
 """Shared fixtures: the shared real-data root (skipping with the reason where absent) and a private cache."""
+
 from __future__ import annotations
 
 import os

@@ -1,4 +1,5 @@
 """Arguments to registered parts, checked against their signatures (da_bench/arguments.py)."""
+
 import pytest
 
 from da_bench.arguments import accepted_arguments, check_arguments
@@ -23,9 +24,17 @@ def test_values_of_the_defaults_kind_pass(given):
     check_arguments("argument", "k", plain, given)
 
 
-@pytest.mark.parametrize("given,fragment", [({"a": "wide"}, "'k.a' must be of type int"), ({"a": 1.5}, "'k.a' must be of type int"),
-                                            ({"a": True}, "'k.a' must be of type int"), ({"b": "x"}, "'k.b' must be of type float"),
-                                            ({"d": 1}, "'k.d' must be of type bool"), ({"e": 3}, "'k.e' must be of type tuple")])
+@pytest.mark.parametrize(
+    "given,fragment",
+    [
+        ({"a": "wide"}, "'k.a' must be of type int"),
+        ({"a": 1.5}, "'k.a' must be of type int"),
+        ({"a": True}, "'k.a' must be of type int"),
+        ({"b": "x"}, "'k.b' must be of type float"),
+        ({"d": 1}, "'k.d' must be of type bool"),
+        ({"e": 3}, "'k.e' must be of type tuple"),
+    ],
+)
 def test_values_of_another_kind_are_one_sentence(given, fragment):
     with pytest.raises(ConfigError, match=fragment):
         check_arguments("argument", "k", plain, given)

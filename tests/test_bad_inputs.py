@@ -3,6 +3,7 @@
 Each must give: exit code 2, exactly one line on stderr that starts ``da-bench: error:`` and names the
 offending key or file, no traceback anywhere, and nothing on disk changed (work folder and data root).
 """
+
 from __future__ import annotations
 
 import os
@@ -78,8 +79,11 @@ RUN_CASES = [
     ("image size zero", ["image_size=0"], "'image_size'"),
     ("validator samples zero", ["validator_samples=0"], "'validator_samples'"),
     ("task not a mapping", ["tasks={parity: 3}"], "'tasks.parity'"),
-    ("task label map typo", ["source=mnist5k", "target=null", "mode=multitask", "backbone=dann_digits", "head_hidden=[8]",
-                             "tasks={parity: {labels: parityy}}"], "'parityy'"),
+    (
+        "task label map typo",
+        ["source=mnist5k", "target=null", "mode=multitask", "backbone=dann_digits", "head_hidden=[8]", "tasks={parity: {labels: parityy}}"],
+        "'parityy'",
+    ),
     ("channels_last not bool", ["channels_last=maybe"], "'channels_last'"),
     ("nesterov number", ["nesterov=1"], "'nesterov'"),
     ("override without equals", ["lr"], "'lr'"),
@@ -156,12 +160,24 @@ PLUGINS = [
     ("syntax error", "def broken(:\n", "bad_plugin.py"),
     ("failing import", "import not_a_module_anywhere\n", "bad_plugin.py"),
     ("raises", "raise RuntimeError('boom')\n", "bad_plugin.py"),
-    ("vector loss", "from da_bench import AdaptationLoss, register_loss\n@register_loss('battery_vector')\nclass V(AdaptationLoss):\n"
-                    "    def forward(self, out):\n        return out.source_features.sum(1)\n", "'battery_vector'"),
-    ("float loss", "from da_bench import AdaptationLoss, register_loss\n@register_loss('battery_float')\nclass F(AdaptationLoss):\n"
-                   "    def forward(self, out):\n        return 0.5\n", "'battery_float'"),
-    ("duplicate name", "from da_bench import AdaptationLoss, register_loss\n@register_loss('dann')\nclass D(AdaptationLoss):\n"
-                       "    def forward(self, out):\n        return out.source_features.sum() * 0\n", "'dann'"),
+    (
+        "vector loss",
+        "from da_bench import AdaptationLoss, register_loss\n@register_loss('battery_vector')\nclass V(AdaptationLoss):\n"
+        "    def forward(self, out):\n        return out.source_features.sum(1)\n",
+        "'battery_vector'",
+    ),
+    (
+        "float loss",
+        "from da_bench import AdaptationLoss, register_loss\n@register_loss('battery_float')\nclass F(AdaptationLoss):\n"
+        "    def forward(self, out):\n        return 0.5\n",
+        "'battery_float'",
+    ),
+    (
+        "duplicate name",
+        "from da_bench import AdaptationLoss, register_loss\n@register_loss('dann')\nclass D(AdaptationLoss):\n"
+        "    def forward(self, out):\n        return out.source_features.sum() * 0\n",
+        "'dann'",
+    ),
 ]
 
 
@@ -214,9 +230,11 @@ def test_sweep_refuses(text, fragment, work, capsys):
     refused(["sweep", str(sweep), "--out", str(work / "out")], fragment, capsys, work)
 
 
-@pytest.mark.parametrize("args,fragment", [(["--launcher", "slurmm"], "'slurmm'"), (["--workers", "0"], "--workers"),
-                                           (["--workers", "-2"], "--workers"), (["--workers", "two"], "--workers")],
-                         ids=["launcher typo", "zero workers", "negative workers", "workers text"])
+@pytest.mark.parametrize(
+    "args,fragment",
+    [(["--launcher", "slurmm"], "'slurmm'"), (["--workers", "0"], "--workers"), (["--workers", "-2"], "--workers"), (["--workers", "two"], "--workers")],
+    ids=["launcher typo", "zero workers", "negative workers", "workers text"],
+)
 def test_sweep_refuses_launcher_options(args, fragment, work, capsys):
     sweep = work / "sweep.yaml"
     sweep.write_text(SWEEP_BASE)
@@ -244,9 +262,11 @@ def test_out_read_only(work, capsys):
         locked.chmod(stat.S_IRWXU)
 
 
-@pytest.mark.parametrize("args,fragment", [(["--format", "pdf"], "--format"), (["--selection", "best"], "'best'"),
-                                           (["--reference", "nope.csv"], "nope.csv")],
-                         ids=["format", "selection", "missing reference"])
+@pytest.mark.parametrize(
+    "args,fragment",
+    [(["--format", "pdf"], "--format"), (["--selection", "best"], "'best'"), (["--reference", "nope.csv"], "nope.csv")],
+    ids=["format", "selection", "missing reference"],
+)
 def test_table_refuses_options(args, fragment, work, capsys):
     from helpers import fake_record
 
@@ -258,9 +278,11 @@ def test_table_refuses_missing_folder(work, capsys):
     refused(["table", str(work / "nowhere")], "nowhere", capsys, work)
 
 
-@pytest.mark.parametrize("argv,fragment", [(["download", "mnist5kk"], "'mnist5kk'"), (["download", "mnist5k"], "mnist5k"),
-                                           (["frobnicate"], "frobnicate"), ([], "command")],
-                         ids=["download typo", "download bundled", "unknown command", "no command"])
+@pytest.mark.parametrize(
+    "argv,fragment",
+    [(["download", "mnist5kk"], "'mnist5kk'"), (["download", "mnist5k"], "mnist5k"), (["frobnicate"], "frobnicate"), ([], "command")],
+    ids=["download typo", "download bundled", "unknown command", "no command"],
+)
 def test_other_commands_refuse(argv, fragment, work, capsys):
     refused(argv, fragment, capsys, work)
 
@@ -327,6 +349,9 @@ def test_run_refuses_bad_data(overrides, fragment, work, data_root, capsys):
 
 
 def test_data_root_that_does_not_exist(work, capsys):
-    refused(["run", *TOY, "source=mnist", "target=usps", "backbone=dann_digits", "--data-root", str(work / "nodata"), "--out", str(work / "out")],
-            "nodata", capsys, work)
-
+    refused(
+        ["run", *TOY, "source=mnist", "target=usps", "backbone=dann_digits", "--data-root", str(work / "nodata"), "--out", str(work / "out")],
+        "nodata",
+        capsys,
+        work,
+    )

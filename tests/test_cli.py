@@ -1,4 +1,5 @@
 """End-to-end: the real ``da-bench`` CLI on small data."""
+
 import json
 import subprocess
 import sys
@@ -21,7 +22,17 @@ class MeanGap(AdaptationLoss):
         gap = out.source_features.mean(0) - out.target_features.mean(0)
         return gap.pow(2).sum()
 '''
-TOY = ["source=moons", "target=moons_rot35", "backbone=mlp", "head_hidden=[]", "steps=40", "eval_every=20", "batch_size=16", "validator_samples=50", "threads=1"]
+TOY = [
+    "source=moons",
+    "target=moons_rot35",
+    "backbone=mlp",
+    "head_hidden=[]",
+    "steps=40",
+    "eval_every=20",
+    "batch_size=16",
+    "validator_samples=50",
+    "threads=1",
+]
 
 
 def cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
@@ -41,7 +52,10 @@ def test_plugin_loss_in_fifteen_lines_runs_end_to_end(tmp_path):
     listing = cli("--plugin", str(plugin), "methods")
     assert "mean_gap" in listing.stdout and "Squared distance" in listing.stdout
     sweep = tmp_path / "s.yaml"
-    sweep.write_text("name: plug\nbase: {source: moons, target: moons_rot35, backbone: mlp, head_hidden: [], steps: 20, eval_every: 20, batch_size: 16, threads: 1}\nmethods: [mean_gap]\nseeds: [0, 1]\n")
+    sweep.write_text(
+        "name: plug\nbase: {source: moons, target: moons_rot35, backbone: mlp, head_hidden: [], "
+        "steps: 20, eval_every: 20, batch_size: 16, threads: 1}\nmethods: [mean_gap]\nseeds: [0, 1]\n"
+    )
     parallel = cli("sweep", str(sweep), "--plugin", str(plugin), "--launcher", "parallel", "--workers", "2", "--out", str(tmp_path / "par"))
     assert parallel.returncode == 0 and "2 done" in parallel.stdout, parallel.stderr[-2000:]
 
@@ -53,15 +67,18 @@ def test_methods_lists_everything_with_descriptions(capsys):
         assert f" {name} " in out
 
 
-@pytest.mark.parametrize("args,fragment", [
-    (["run", "method=dnn"], "Did you mean 'dann'"),
-    (["run", "backbone=resnet5"], "Did you mean 'resnet50'"),
-    (["run", "source=mnst"], "Did you mean 'mnist'"),
-    (["run", "lrr=0.1"], "Did you mean 'lr'"),
-    (["sweep", "nope.yaml"], "does not exist"),
-    (["sweep", "experiments/quickstart.yaml", "--launcher", "rey"], "Did you mean 'ray'"),
-    (["table", "no_such_dir"], "does not exist"),
-])
+@pytest.mark.parametrize(
+    "args,fragment",
+    [
+        (["run", "method=dnn"], "Did you mean 'dann'"),
+        (["run", "backbone=resnet5"], "Did you mean 'resnet50'"),
+        (["run", "source=mnst"], "Did you mean 'mnist'"),
+        (["run", "lrr=0.1"], "Did you mean 'lr'"),
+        (["sweep", "nope.yaml"], "does not exist"),
+        (["sweep", "experiments/quickstart.yaml", "--launcher", "rey"], "Did you mean 'ray'"),
+        (["table", "no_such_dir"], "does not exist"),
+    ],
+)
 def test_bad_input_is_one_clear_sentence(args, fragment, capsys):
     assert main(args) == 2
     err = capsys.readouterr().err.strip()
@@ -95,8 +112,11 @@ def test_every_method_runs_under_bf16_on_cpu(method, precision, tmp_path):
 
 def test_sweep_then_table_formats_and_plot(tmp_path):
     sweep = tmp_path / "s.yaml"
-    sweep.write_text("name: toy\nbase: {source: moons, target: moons_rot35, backbone: mlp, head_hidden: [], steps: 40, eval_every: 20, batch_size: 16, validator_samples: 50, threads: 1}\n"
-                     "methods: [source_only, coral]\nseeds: [0, 1]\n")
+    sweep.write_text(
+        "name: toy\nbase: {source: moons, target: moons_rot35, backbone: mlp, head_hidden: [], "
+        "steps: 40, eval_every: 20, batch_size: 16, validator_samples: 50, threads: 1}\n"
+        "methods: [source_only, coral]\nseeds: [0, 1]\n"
+    )
     out = tmp_path / "out"
     result = cli("sweep", str(sweep), "--out", str(out), "--table", str(tmp_path / "tables"))
     assert result.returncode == 0, result.stderr

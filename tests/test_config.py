@@ -8,24 +8,27 @@ def test_overrides_parse_types_and_nesting():
     assert out == {"lr": 0.1, "seeds": [1, 2], "losses": {"dann": {"width": 100}}, "target": None}
 
 
-@pytest.mark.parametrize("data,fragment", [
-    ({"lrr": 0.1}, "Did you mean 'lr'"),
-    ({"lr": "fast"}, "'lr' must be of type"),
-    ({"lr": -0.1}, "'lr' must be positive"),
-    ({"precision": "bf16"}, "Did you mean 'bf16-mixed'"),
-    ({"val_fraction": 1.5}, "strictly between 0 and 1"),
-    ({"steps": 100, "eval_every": 30}, "multiple of 'eval_every'"),
-    ({"mode": "multitask"}, "set 'target: null'"),
-    ({"seed": -1}, "'seed' must be 0 or more"),
-    ({"momentum": -1}, "'momentum' must lie in"),
-    ({"momentum": 1.0}, "'momentum' must lie in"),
-    ({"weight_decay": -1}, "'weight_decay' must be 0 or more"),
-    ({"threads": 0}, "'threads' must be positive"),
-    ({"head_hidden": [100, 0]}, "'head_hidden' must be a list of positive"),
-    ({"losses": {"dann": 5}}, "'losses.dann' must be a mapping"),
-    ({"tasks": {"parity": "yes"}}, "'tasks.parity' must be a mapping"),
-    ({"loggers": ["csvv"]}, "Did you mean 'csv'"),
-])
+@pytest.mark.parametrize(
+    "data,fragment",
+    [
+        ({"lrr": 0.1}, "Did you mean 'lr'"),
+        ({"lr": "fast"}, "'lr' must be of type"),
+        ({"lr": -0.1}, "'lr' must be positive"),
+        ({"precision": "bf16"}, "Did you mean 'bf16-mixed'"),
+        ({"val_fraction": 1.5}, "strictly between 0 and 1"),
+        ({"steps": 100, "eval_every": 30}, "multiple of 'eval_every'"),
+        ({"mode": "multitask"}, "set 'target: null'"),
+        ({"seed": -1}, "'seed' must be 0 or more"),
+        ({"momentum": -1}, "'momentum' must lie in"),
+        ({"momentum": 1.0}, "'momentum' must lie in"),
+        ({"weight_decay": -1}, "'weight_decay' must be 0 or more"),
+        ({"threads": 0}, "'threads' must be positive"),
+        ({"head_hidden": [100, 0]}, "'head_hidden' must be a list of positive"),
+        ({"losses": {"dann": 5}}, "'losses.dann' must be a mapping"),
+        ({"tasks": {"parity": "yes"}}, "'tasks.parity' must be a mapping"),
+        ({"loggers": ["csvv"]}, "Did you mean 'csv'"),
+    ],
+)
 def test_bad_values_give_one_clear_sentence(data, fragment):
     with pytest.raises(ConfigError, match=fragment):
         from_dict(data)

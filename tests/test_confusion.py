@@ -2,11 +2,11 @@ import math
 
 import pytest
 import torch
+from helpers import step_outputs
 
+from da_bench.losses import StepOutputs
 from da_bench.losses.base import domain_bce
 from da_bench.registry import LOSSES
-from da_bench.losses import StepOutputs
-from helpers import step_outputs
 
 
 def test_confusion_adversary_loss_does_not_touch_features():

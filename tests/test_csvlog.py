@@ -1,4 +1,5 @@
 """The CSV log a resumed run continues."""
+
 from da_bench.runner.csvlog import ContinuingCSVLogger, continue_log
 
 LOG = "epoch,eval/acc,step,train/loss\n0,,49,1.5\n0,0.8,74,\n1,,99,1.2\n"

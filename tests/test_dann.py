@@ -1,9 +1,9 @@
 import pytest
 import torch
+from helpers import step_outputs
 
 from da_bench.losses.base import domain_bce
 from da_bench.losses.dann import DANNLoss
-from helpers import step_outputs
 
 
 def test_dann_reverses_gradient_into_features():

@@ -6,8 +6,7 @@ from test_digits import mnist_m_tree, write_idx
 
 from da_bench.config import from_dict
 from da_bench.data.datamodule import PairedDataModule, concat_splits
-from da_bench.data.domains import Split
-from da_bench.data.domains import DataError
+from da_bench.data.domains import DataError, Split
 
 
 def module(**kw) -> PairedDataModule:

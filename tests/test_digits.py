@@ -1,4 +1,5 @@
 """Digit loaders on the shared real data (where present) and on generated files in the real layouts."""
+
 import bz2
 import gzip
 import struct

@@ -2,9 +2,9 @@ import math
 
 import pytest
 import torch
+from helpers import step_outputs
 
 from da_bench.losses.entropy import EntropyLoss, prediction_entropy
-from helpers import step_outputs
 
 
 def test_entropy_closed_forms():

@@ -1,4 +1,5 @@
 """One run: exact resume after a kill between evaluations, safe checkpoint loading, set-up errors."""
+
 import json
 import os
 import subprocess
@@ -14,9 +15,20 @@ from da_bench.config import from_dict
 from da_bench.runner.execute import execute, metrics_csv, run_dir
 
 # DANN with the paper's ReLU-Dropout discriminator: its dropout draws from torch's global generator every step
-DROPOUT_DANN = {"method": "dann", "backbone": "mlp", "backbone_args": {"hidden": [16]}, "head_hidden": [], "source": "moons",
-                "target": "moons_rot35", "steps": 150, "eval_every": 75, "batch_size": 32, "validator_samples": 100, "threads": 1,
-                "losses": {"dann": {"batch_norm": False, "width": 32}}}
+DROPOUT_DANN = {
+    "method": "dann",
+    "backbone": "mlp",
+    "backbone_args": {"hidden": [16]},
+    "head_hidden": [],
+    "source": "moons",
+    "target": "moons_rot35",
+    "steps": 150,
+    "eval_every": 75,
+    "batch_size": 32,
+    "validator_samples": 100,
+    "threads": 1,
+    "losses": {"dann": {"batch_norm": False, "width": 32}},
+}
 
 KILL_AT_STEP = textwrap.dedent("""
     import os, sys
@@ -62,8 +74,17 @@ class WritesAMarker:
         return open, (str(self.marker), "w")
 
 
-TOY = {"backbone": "mlp", "head_hidden": [], "source": "moons", "target": "moons_rot35", "steps": 20, "eval_every": 10,
-       "batch_size": 16, "validator_samples": 50, "threads": 1}
+TOY = {
+    "backbone": "mlp",
+    "head_hidden": [],
+    "source": "moons",
+    "target": "moons_rot35",
+    "steps": 20,
+    "eval_every": 10,
+    "batch_size": 16,
+    "validator_samples": 50,
+    "threads": 1,
+}
 
 
 def test_crafted_checkpoint_is_set_aside_without_running_its_code(tmp_path, capsys):

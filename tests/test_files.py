@@ -1,4 +1,5 @@
 """Shared readers: list files, MATLAB files that are text or corrupt, label counts."""
+
 import numpy as np
 import pytest
 from scipy.io import savemat

@@ -1,4 +1,5 @@
 """Image-list and class-folder domains on tiny generated trees in the real layouts."""
+
 import numpy as np
 import pytest
 import torch
@@ -77,8 +78,20 @@ def test_corrupt_image_names_the_file(tmp_path):
 def test_image_pair_data_module_uses_workers_and_standard_transforms(tmp_path):
     office31_tree(tmp_path, "amazon", per_class=4)
     office31_tree(tmp_path, "webcam", per_class=4)
-    cfg = from_dict({"source": "office31_amazon", "target": "office31_webcam", "backbone": "resnet18", "data_root": str(tmp_path),
-                     "batch_size": 2, "steps": 2, "eval_every": 1, "num_workers": 0, "image_size": 64, "target_test_fraction": 0.5})
+    cfg = from_dict(
+        {
+            "source": "office31_amazon",
+            "target": "office31_webcam",
+            "backbone": "resnet18",
+            "data_root": str(tmp_path),
+            "batch_size": 2,
+            "steps": 2,
+            "eval_every": 1,
+            "num_workers": 0,
+            "image_size": 64,
+            "target_test_fraction": 0.5,
+        }
+    )
     dm = PairedDataModule(cfg)
     dm.setup("fit")
     batch = next(iter(dm.train_dataloader()))

@@ -1,4 +1,5 @@
 """Sweeps end to end on the two-moons toy: resume after SIGKILL, retry rules, parallel and Ray launchers."""
+
 import json
 import os
 import signal
@@ -16,13 +17,25 @@ from da_bench.runner.launchers import run_sweep
 from da_bench.runner.records import iter_records
 from da_bench.runner.sweep import expand
 
-TOY = {"backbone": "mlp", "backbone_args": {"hidden": [16]}, "head_hidden": [], "source": "moons", "target": "moons_rot35",
-       "steps": 60, "eval_every": 20, "batch_size": 32, "validator_samples": 100, "threads": 1}
+TOY = {
+    "backbone": "mlp",
+    "backbone_args": {"hidden": [16]},
+    "head_hidden": [],
+    "source": "moons",
+    "target": "moons_rot35",
+    "steps": 60,
+    "eval_every": 20,
+    "batch_size": 32,
+    "validator_samples": 100,
+    "threads": 1,
+}
 
 
 def toy_sweep(tmp_path: Path, seeds: int = 2, methods=("source_only", "dann"), **base) -> Path:
     path = tmp_path / "sweep.yaml"
-    path.write_text(yaml.safe_dump({"name": "toy", "base": {**TOY, **base}, "methods": list(methods), "pairs": ["moons->moons_rot35"], "seeds": list(range(seeds))}))
+    path.write_text(
+        yaml.safe_dump({"name": "toy", "base": {**TOY, **base}, "methods": list(methods), "pairs": ["moons->moons_rot35"], "seeds": list(range(seeds))})
+    )
     return path
 
 
@@ -118,8 +131,9 @@ def test_record_contents(tmp_path):
 
 @pytest.mark.parametrize("launcher", ["local", "parallel"])
 def test_setup_error_is_a_failed_record_and_the_sweep_goes_on(tmp_path, launcher):
-    configs = expand({"base": {**TOY, "data_root": str(tmp_path / "empty")}, "methods": ["source_only"],
-                      "pairs": ["usps->mnist", "moons->moons_rot35"]}).configs
+    configs = expand(
+        {"base": {**TOY, "data_root": str(tmp_path / "empty")}, "methods": ["source_only"], "pairs": ["usps->mnist", "moons->moons_rot35"]}
+    ).configs
     counts = run_sweep("a", configs, tmp_path / "out", launcher=launcher, workers=2, quiet=True)
     assert counts == {"total": 2, "done": 1, "failed": 1, "running": 0}
     record = json.loads((run_dir(configs[0], tmp_path / "out") / "record.json").read_text())
@@ -147,8 +161,10 @@ def test_a_run_locked_by_another_process_is_skipped_then_taken_over(tmp_path, la
     assert run_sweep("a", configs, out, launcher=launcher, workers=2, quiet=True) == {"total": 2, "done": 2, "failed": 0, "running": 0}
 
 
-@pytest.mark.parametrize("args,fragment", [(["--workers", "0"], "--workers must be at least 1"), (["--workers", "-2"], "--workers must be at least 1"),
-                                           (["--out", "FILE"], "is an existing file")])
+@pytest.mark.parametrize(
+    "args,fragment",
+    [(["--workers", "0"], "--workers must be at least 1"), (["--workers", "-2"], "--workers must be at least 1"), (["--out", "FILE"], "is an existing file")],
+)
 def test_bad_workers_or_out_is_one_sentence_before_anything_runs(tmp_path, capsys, args, fragment):
     (tmp_path / "FILE").write_text("not a folder")
     args = [str(tmp_path / a) if a == "FILE" else a for a in args]

@@ -1,8 +1,8 @@
 import pytest
+from helpers import fake_manifest, fake_record
 
 from da_bench.cli import main, write_tables
 from da_bench.runner.records import write_json_atomic
-from helpers import fake_manifest, fake_record
 
 HEADER = "a CSV whose header has method, source_pair, accuracy"
 
@@ -20,8 +20,16 @@ def runs(tmp_path):
     return tmp_path
 
 
-@pytest.mark.parametrize("content, says", [("{\"run_id\": ", "is not valid JSON"), ("", "is empty"), ("\x00\xff garbage", "is not valid JSON"),
-                                           ("[1, 2]", "lacks a JSON object"), ('{"run_id": "b", "status": "done"}', "lacks 'config'")])
+@pytest.mark.parametrize(
+    "content, says",
+    [
+        ('{"run_id": ', "is not valid JSON"),
+        ("", "is empty"),
+        ("\x00\xff garbage", "is not valid JSON"),
+        ("[1, 2]", "lacks a JSON object"),
+        ('{"run_id": "b", "status": "done"}', "lacks 'config'"),
+    ],
+)
 def test_a_bad_record_stops_the_table_naming_the_file(runs, capsys, content, says):
     bad = runs / "runs" / "b" / "record.json"
     bad.parent.mkdir(parents=True)
@@ -55,8 +63,14 @@ def test_an_empty_runs_folder_says_so(tmp_path, capsys):
     assert f"No run records (runs/<id>/record.json) or sweep manifests under '{tmp_path}'" in err and "--out folder" in err
 
 
-@pytest.mark.parametrize("content, says", [("hello, world\n1, 2\n", HEADER), ("\x00\x01\x02", HEADER),
-                                           ("method,source_pair,accuracy\nDANN,MNIST->USPS,high\n", "gives accuracy 'high' for DANN on MNIST->USPS")])
+@pytest.mark.parametrize(
+    "content, says",
+    [
+        ("hello, world\n1, 2\n", HEADER),
+        ("\x00\x01\x02", HEADER),
+        ("method,source_pair,accuracy\nDANN,MNIST->USPS,high\n", "gives accuracy 'high' for DANN on MNIST->USPS"),
+    ],
+)
 def test_a_garbage_reference_names_the_file_and_the_header(runs, capsys, content, says):
     ref = runs / "ref.csv"
     ref.write_text(content)
@@ -78,8 +92,17 @@ def test_reference_with_all_rules_is_refused(runs, capsys):
 def test_sweep_tables_are_the_table_commands_tables(tmp_path, capsys):
     for lr, accs in ((0.01, (0.6, 0.7)), (0.03, (0.5, 0.9))):
         for seed, acc in enumerate(accs):
-            fake_record(tmp_path, f"{lr}-{seed}", "dann", "mnist", "usps", seed, None, config={"lr": lr},
-                        history=[{"step": 1, "source_val_acc": 0.8 if lr == 0.01 else 0.7, "target_test_acc": acc}])
+            fake_record(
+                tmp_path,
+                f"{lr}-{seed}",
+                "dann",
+                "mnist",
+                "usps",
+                seed,
+                None,
+                config={"lr": lr},
+                history=[{"step": 1, "source_val_acc": 0.8 if lr == 0.01 else 0.7, "target_test_acc": acc}],
+            )
     fake_manifest(tmp_path, "g", [(f"{lr}-{seed}", "dann", "mnist", "usps", seed) for lr in (0.01, 0.03) for seed in range(2)])
     write_tables(tmp_path, tmp_path / "tables", "t", ["source-val", "oracle"], None)
     capsys.readouterr()

@@ -1,4 +1,5 @@
 """Run locks: one holder at a time across processes; a killed holder's lock is free again."""
+
 import subprocess
 import sys
 

@@ -1,4 +1,5 @@
 """scripts/loss_by_quarter.py on a hand-made run folder."""
+
 import csv
 import subprocess
 import sys

@@ -1,14 +1,15 @@
 """The loss interface (da_bench/losses/base.py): the joint discriminator pass, bf16 autocast against
 float32 for every registered loss, and the shared domain BCE."""
+
 import math
 
 import pytest
 import torch
+from helpers import step_outputs
 
 from da_bench.losses import AdaptationLoss, StepOutputs
 from da_bench.losses.base import LossOutputError, discriminate, domain_bce, probe
 from da_bench.registry import LOSSES
-from helpers import step_outputs
 
 ADVERSARIAL = ["dann", "cdan", "cdan_e", "confusion"]
 
@@ -106,8 +107,10 @@ class CrashingLoss(AdaptationLoss):
         return out.source_features @ out.source_features  # shapes do not multiply
 
 
-@pytest.mark.parametrize("cls,fragment", [(VectorLoss, "returned a tensor of shape (4,)"), (FloatLoss, "returned a float"),
-                                          (CrashingLoss, "failed on a test batch at set-up (RuntimeError")])
+@pytest.mark.parametrize(
+    "cls,fragment",
+    [(VectorLoss, "returned a tensor of shape (4,)"), (FloatLoss, "returned a float"), (CrashingLoss, "failed on a test batch at set-up (RuntimeError")],
+)
 def test_probe_refuses_a_loss_that_is_not_a_scalar_tensor(cls, fragment):
     with pytest.raises(LossOutputError) as err:
         probe("plugin", cls(8, 3), num_classes=3)

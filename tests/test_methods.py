@@ -1,6 +1,6 @@
 """Methods: specs, bad names, multi-task heads, transfer options, and the DANN toy convergence test."""
+
 import statistics
-from pathlib import Path
 
 import pytest
 import torch
@@ -10,12 +10,33 @@ from da_bench.methods import AlternatingMethod, Method, build_method, loss_terms
 from da_bench.registry import METHODS, UnknownNameError
 from da_bench.runner.execute import execute, prepare
 
-TOY = {"source": "moons", "target": "moons_rot35", "backbone": "mlp", "backbone_args": {"hidden": [15], "activation": "sigmoid"},
-       "head_hidden": [], "batch_size": 32, "steps": 1000, "eval_every": 1000, "lr": 0.5, "momentum": 0.9, "lr_anneal": False,
-       "validator_samples": 50, "threads": 1}
+TOY = {
+    "source": "moons",
+    "target": "moons_rot35",
+    "backbone": "mlp",
+    "backbone_args": {"hidden": [15], "activation": "sigmoid"},
+    "head_hidden": [],
+    "batch_size": 32,
+    "steps": 1000,
+    "eval_every": 1000,
+    "lr": 0.5,
+    "momentum": 0.9,
+    "lr_anneal": False,
+    "validator_samples": 50,
+    "threads": 1,
+}
 SMALL_DISC = {"width": 15, "depth": 1, "batch_norm": False}
-CONVERGENCE = {"source_only": {}, "dann": {"dann": SMALL_DISC}, "cdan": {"cdan": SMALL_DISC}, "cdan_e": {"cdan_e": SMALL_DISC}, "dan": {"mmd": {}},
-               "jan": {"jmmd": {}}, "coral": {"coral": {"weight": 100.0}}, "confusion": {"confusion": SMALL_DISC}, "entropy_min": {}}
+CONVERGENCE = {
+    "source_only": {},
+    "dann": {"dann": SMALL_DISC},
+    "cdan": {"cdan": SMALL_DISC},
+    "cdan_e": {"cdan_e": SMALL_DISC},
+    "dan": {"mmd": {}},
+    "jan": {"jmmd": {}},
+    "coral": {"coral": {"weight": 100.0}},
+    "confusion": {"confusion": SMALL_DISC},
+    "entropy_min": {},
+}
 
 
 def test_every_method_spec_resolves_with_a_description():
@@ -60,8 +81,18 @@ def test_confusion_uses_manual_alternating_optimisation():
 
 
 def test_multitask_heads_with_own_weights_and_metrics(tmp_path):
-    cfg = from_dict({"source": "mnist5k", "target": None, "mode": "multitask", "steps": 20, "eval_every": 10, "batch_size": 16,
-                     "tasks": {"parity": {"labels": "parity", "weight": 0.5}}, "threads": 2})
+    cfg = from_dict(
+        {
+            "source": "mnist5k",
+            "target": None,
+            "mode": "multitask",
+            "steps": 20,
+            "eval_every": 10,
+            "batch_size": 16,
+            "tasks": {"parity": {"labels": "parity", "weight": 0.5}},
+            "threads": 2,
+        }
+    )
     record = execute(cfg, tmp_path)
     assert record["status"] == "done", record.get("reason")
     assert {"source_val_acc", "source_val_parity_acc"} <= set(record["final"])

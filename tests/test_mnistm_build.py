@@ -1,4 +1,5 @@
 """The rebuilt MNIST-M training split: recipe, determinism, cache, and the leak rule on generated trees."""
+
 import shutil
 
 import numpy as np
@@ -49,7 +50,9 @@ def root(tmp_path, monkeypatch):
 
 def test_same_seed_same_images_other_seed_other_images(root):
     first = built(root)
-    again = mnistm_build.blend(read_idx(root / "mnist" / "train-images-idx3-ubyte.gz"), mnistm_build.read_photos(mnistm_build.photo_files(root)), mnistm_build.SEED)
+    again = mnistm_build.blend(
+        read_idx(root / "mnist" / "train-images-idx3-ubyte.gz"), mnistm_build.read_photos(mnistm_build.photo_files(root)), mnistm_build.SEED
+    )
     assert np.array_equal(first, again)
     assert not np.array_equal(first, built(root, seed=7))
 
@@ -61,8 +64,13 @@ def test_each_image_is_a_photo_crop_minus_the_binarised_digit(root):
     digits = read_idx(root / "mnist" / "train-images-idx3-ubyte.gz")
     for i in range(N_TRAIN):
         # the 2-pixel border holds no digit: it is the photo patch itself, which locates the crop
-        hits = [(p, r, c) for p in photos for r in range(p.shape[0] - 31) for c in range(p.shape[1] - 31)
-                if np.array_equal(p[r : r + 32, c : c + 32][:2], x[i][:2]) and np.array_equal(p[r : r + 32, c : c + 32][:, :2], x[i][:, :2])]
+        hits = [
+            (p, r, c)
+            for p in photos
+            for r in range(p.shape[0] - 31)
+            for c in range(p.shape[1] - 31)
+            if np.array_equal(p[r : r + 32, c : c + 32][:2], x[i][:2]) and np.array_equal(p[r : r + 32, c : c + 32][:, :2], x[i][:, :2])
+        ]
         assert len(hits) == 1
         p, r, c = hits[0]
         patch = p[r : r + 32, c : c + 32]

@@ -1,16 +1,17 @@
+from helpers import fake_manifest, fake_record
 from PIL import Image
 
 from da_bench.report.collect import collect
 from da_bench.report.plot import bar_chart
 from da_bench.report.table import build_table
-from helpers import fake_manifest, fake_record
 
 
 def test_bar_chart_is_a_png_sized_by_its_pairs(tmp_path):
     fake_record(tmp_path, "a", "dann", "mnist", "usps", 0, 0.8)
     fake_record(tmp_path, "b", "source_only", "mnist", "usps", 0, 0.7)
-    fake_manifest(tmp_path, "s", [("a", "dann", "mnist", "usps", 0), ("b", "source_only", "mnist", "usps", 0),
-                                  ("c", "dann", "usps", "mnist", 0)])  # planned, never run: labelled, not drawn
+    fake_manifest(
+        tmp_path, "s", [("a", "dann", "mnist", "usps", 0), ("b", "source_only", "mnist", "usps", 0), ("c", "dann", "usps", "mnist", 0)]
+    )  # planned, never run: labelled, not drawn
     one = bar_chart(build_table(collect(tmp_path, "last"), "last", "t"), tmp_path / "out" / "chart.png")
     with Image.open(one) as image:
         assert image.format == "PNG"

@@ -35,7 +35,10 @@ def test_plugin_file_registers(tmp_path):
     from da_bench.registry import LOSSES
 
     plugin = tmp_path / "my_plugin.py"
-    plugin.write_text("from da_bench import register_loss, AdaptationLoss\n@register_loss('plugin_probe_loss')\nclass P(AdaptationLoss):\n    def forward(self, out):\n        return out.source_features.sum() * 0\n")
+    plugin.write_text(
+        "from da_bench import register_loss, AdaptationLoss\n@register_loss('plugin_probe_loss')\n"
+        "class P(AdaptationLoss):\n    def forward(self, out):\n        return out.source_features.sum() * 0\n"
+    )
     load_plugin_file(plugin)
     assert "plugin_probe_loss" in LOSSES
 
@@ -45,8 +48,14 @@ def test_missing_plugin_file_message(tmp_path):
         load_plugin_file(tmp_path / "nope.py")
 
 
-README_GROUPS = {"loss": "da_bench.losses", "method": "da_bench.methods", "backbone": "da_bench.backbones",
-                 "domain": "da_bench.domains", "validator": "da_bench.validators", "launcher": "da_bench.launchers"}
+README_GROUPS = {
+    "loss": "da_bench.losses",
+    "method": "da_bench.methods",
+    "backbone": "da_bench.backbones",
+    "domain": "da_bench.domains",
+    "validator": "da_bench.validators",
+    "launcher": "da_bench.launchers",
+}
 
 
 @pytest.fixture
@@ -69,9 +78,14 @@ def test_each_registry_finds_a_real_entry_point_in_the_readme_group(kind, instal
     assert fresh.get(f"ep_probe_{kind}") == "from an installed package"
 
 
-@pytest.mark.parametrize("body,where", [("def broken(:\n    pass\n", "line 1: SyntaxError"),
-                                        ("x = 1\nimport not_a_module_anywhere\n", "line 2: ModuleNotFoundError"),
-                                        ("raise RuntimeError('boom')\n", "line 1: RuntimeError: boom")])
+@pytest.mark.parametrize(
+    "body,where",
+    [
+        ("def broken(:\n    pass\n", "line 1: SyntaxError"),
+        ("x = 1\nimport not_a_module_anywhere\n", "line 2: ModuleNotFoundError"),
+        ("raise RuntimeError('boom')\n", "line 1: RuntimeError: boom"),
+    ],
+)
 def test_broken_plugin_file_is_one_sentence_naming_file_and_line(tmp_path, body, where):
     from da_bench.registry import PluginError
 

@@ -1,4 +1,5 @@
 """RNG states travel through a checkpoint file that loads with weights_only=True and restore every generator."""
+
 import random
 
 import numpy as np

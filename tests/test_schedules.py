@@ -1,5 +1,6 @@
 """Schedules against values worked out by hand from the DANN paper's formulas (JMLR 2016, Sec. 5.2.2):
 lambda_p = 2 / (1 + e^(-10 p)) - 1 and lr_p / lr_0 = (1 + 10 p)^(-3/4)."""
+
 import pytest
 
 from da_bench.schedules import WEIGHT_SCHEDULES, annealed_lr_factor, dann_ramp, linear_warmup

@@ -5,13 +5,18 @@ import pytest
 import torch
 
 from da_bench.registry import UnknownNameError
-from da_bench.selection import EvalOutputs, information_maximization, neg_entropy, select_point, soft_neighborhood_density, deep_embedded_validation
+from da_bench.selection import EvalOutputs, deep_embedded_validation, information_maximization, neg_entropy, select_point, soft_neighborhood_density
 
 
 def eval_outputs(seed: int = 0) -> EvalOutputs:
     g = torch.Generator().manual_seed(seed)
-    return EvalOutputs(torch.randn(30, 3, generator=g), torch.randn(30, 5, generator=g), torch.randint(0, 3, (30,), generator=g),
-                       torch.randn(20, 3, generator=g), torch.randn(20, 5, generator=g))
+    return EvalOutputs(
+        torch.randn(30, 3, generator=g),
+        torch.randn(30, 5, generator=g),
+        torch.randint(0, 3, (30,), generator=g),
+        torch.randn(20, 3, generator=g),
+        torch.randn(20, 5, generator=g),
+    )
 
 
 def test_entropy_and_im_match_reference():

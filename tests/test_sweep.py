@@ -5,8 +5,9 @@ from da_bench.runner.sweep import expand, load_sweep, parse_pair
 
 
 def test_grid_expansion_counts_and_pairs():
-    sweep = expand({"methods": ["source_only", "dann"], "pairs": ["mnist5k->mnistm_like", ["moons", "moons_rot35"]],
-                    "seeds": [0, 1], "grid": {"lr": [0.01, 0.1]}})
+    sweep = expand(
+        {"methods": ["source_only", "dann"], "pairs": ["mnist5k->mnistm_like", ["moons", "moons_rot35"]], "seeds": [0, 1], "grid": {"lr": [0.01, 0.1]}}
+    )
     assert len(sweep.configs) == 2 * 2 * 2 * 2
     assert {(c.source, c.target) for c in sweep.configs} == {("mnist5k", "mnistm_like"), ("moons", "moons_rot35")}
 
@@ -36,7 +37,8 @@ def test_multi_source_pair_syntax():
 def test_extends_merges_the_parent_sweep_under_the_child(tmp_path):
     (tmp_path / "parent.yaml").write_text(
         "name: parent\nbase: {steps: 100, lr: 0.05}\nmethods: [source_only, dann]\npairs: ['moons->moons_rot35']\nseeds: [0, 1]\n"
-        "method_overrides: {dann: {losses: {dann: {width: 100}}}}\n")
+        "method_overrides: {dann: {losses: {dann: {width: 100}}}}\n"
+    )
     (tmp_path / "child.yaml").write_text("extends: parent.yaml\nname: child\nbase: {steps: 500}\nmethods: [dann]\n")
     sweep = load_sweep(tmp_path / "child.yaml")
     assert sweep.name == "child"

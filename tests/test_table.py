@@ -1,17 +1,16 @@
 import statistics
 
 import pytest
+from helpers import fake_manifest, fake_record
 
 from da_bench.report.collect import collect
 from da_bench.report.render import latex_escape, render
 from da_bench.report.table import build_table, load_reference, selection_comparison
-from helpers import fake_manifest, fake_record
 
 
 @pytest.fixture
 def runs(tmp_path):
-    accs = {("source_only", 0): 0.50, ("source_only", 1): 0.54, ("source_only", 2): 0.52,
-            ("dann", 0): 0.70, ("dann", 1): 0.60, ("dann", 2): 0.65}
+    accs = {("source_only", 0): 0.50, ("source_only", 1): 0.54, ("source_only", 2): 0.52, ("dann", 0): 0.70, ("dann", 1): 0.60, ("dann", 2): 0.65}
     manifest = []
     for (method, seed), acc in accs.items():
         fake_record(tmp_path, f"{method}{seed}", method, "mnist", "mnist_m", seed, acc)
@@ -85,9 +84,11 @@ def test_csv_and_html(runs):
 
 def test_reference_numbers_beside_ours(runs, tmp_path):
     ref = tmp_path / "ref.csv"
-    ref.write_text("benchmark,backbone,method,source_pair,accuracy,source_ref,notes\n"
-                   "Digits,x,DANN,MNIST->MNIST-M,76.66,Ganin 2016 Table 2,\nDigits,x,DANN,Avg,90.0,Ganin 2016 Table 2,\n"
-                   "Digits,y,Source-only,MNIST->MNIST-M,50.0,other repo,unverified\nDigits,z,DANN,SVHN->MNIST,70.0,uncited paper,\n")
+    ref.write_text(
+        "benchmark,backbone,method,source_pair,accuracy,source_ref,notes\n"
+        "Digits,x,DANN,MNIST->MNIST-M,76.66,Ganin 2016 Table 2,\nDigits,x,DANN,Avg,90.0,Ganin 2016 Table 2,\n"
+        "Digits,y,Source-only,MNIST->MNIST-M,50.0,other repo,unverified\nDigits,z,DANN,SVHN->MNIST,70.0,uncited paper,\n"
+    )
     table = build_table(collect(runs, "last"), "last", "digits", load_reference(ref))
     md = render(table, "md")
     assert "/ 76.7 [2] (-11.7)" in md  # sources are numbered in cell order: Source-only's row comes first
@@ -119,27 +120,43 @@ def test_selection_comparison_puts_each_rules_average_in_a_column(tmp_path):
 def grid_records(root):
     """2 learning rates x 2 seeds, two evaluation points each as (source_val_acc, target_test_acc); lr=0.01 has the
     higher source-val accuracy at its source-val points, lr=0.03 the higher target accuracy."""
-    points = {(0.01, 0): [(0.90, 0.50), (0.70, 0.55)], (0.01, 1): [(0.80, 0.60), (0.75, 0.58)],
-              (0.03, 0): [(0.60, 0.62), (0.70, 0.80)], (0.03, 1): [(0.65, 0.66), (0.60, 0.70)]}
+    points = {
+        (0.01, 0): [(0.90, 0.50), (0.70, 0.55)],
+        (0.01, 1): [(0.80, 0.60), (0.75, 0.58)],
+        (0.03, 0): [(0.60, 0.62), (0.70, 0.80)],
+        (0.03, 1): [(0.65, 0.66), (0.60, 0.70)],
+    }
     for (lr, seed), history in points.items():
-        fake_record(root, f"lr{lr}-{seed}", "dann", "mnist", "usps", seed, None, config={"lr": lr},
-                    history=[{"step": i, "source_val_acc": sv, "target_test_acc": tt} for i, (sv, tt) in enumerate(history, 1)])
+        fake_record(
+            root,
+            f"lr{lr}-{seed}",
+            "dann",
+            "mnist",
+            "usps",
+            seed,
+            None,
+            config={"lr": lr},
+            history=[{"step": i, "source_val_acc": sv, "target_test_acc": tt} for i, (sv, tt) in enumerate(history, 1)],
+        )
     fake_manifest(root, "grid", [(f"lr{lr}-{seed}", "dann", "mnist", "usps", seed) for lr, seed in points])
 
 
-@pytest.mark.parametrize("rule, lr, accs", [
-    # source-val: lr=0.01 scores (0.90 + 0.80) / 2 at its selected points against (0.70 + 0.65) / 2 for lr=0.03
-    ("source-val", 0.01, [50, 60]),
-    # oracle: lr=0.03 scores (0.80 + 0.70) / 2 against (0.55 + 0.60) / 2
-    ("oracle", 0.03, [80, 70]),
-    # last: settings compared by source-val at the last point, (0.70 + 0.75) / 2 against (0.70 + 0.60) / 2
-    ("last", 0.01, [55, 58]),
-])
+@pytest.mark.parametrize(
+    "rule, lr, accs",
+    [
+        # source-val: lr=0.01 scores (0.90 + 0.80) / 2 at its selected points against (0.70 + 0.65) / 2 for lr=0.03
+        ("source-val", 0.01, [50, 60]),
+        # oracle: lr=0.03 scores (0.80 + 0.70) / 2 against (0.55 + 0.60) / 2
+        ("oracle", 0.03, [80, 70]),
+        # last: settings compared by source-val at the last point, (0.70 + 0.75) / 2 against (0.70 + 0.60) / 2
+        ("last", 0.01, [55, 58]),
+    ],
+)
 def test_grid_trials_are_settings_to_choose_not_seeds(tmp_path, rule, lr, accs):
     grid_records(tmp_path)
     table = build_table(collect(tmp_path, rule), rule, "grid")
     cell = table.rows["dann"][0]
-    assert cell.n == 2 and cell.mean == pytest.approx(sum(accs) / 2) and cell.std == pytest.approx(abs(accs[0] - accs[1]) / 2 ** 0.5)
+    assert cell.n == 2 and cell.mean == pytest.approx(sum(accs) / 2) and cell.std == pytest.approx(abs(accs[0] - accs[1]) / 2**0.5)
     assert cell.note == ""  # the manifest plans 2 seeds per setting, not 4 runs
     assert table.chosen == (f"DANN, MNIST->USPS: lr={lr} (best of 2 settings)",)
     md = render(table, "md")
@@ -149,13 +166,24 @@ def test_grid_trials_are_settings_to_choose_not_seeds(tmp_path, rule, lr, accs):
 
 
 def test_random_search_trials_are_chosen_like_a_grid(tmp_path):
-    trials = {"a": ({"lr": 0.01, "losses": {"dann": {"width": 100}}}, 0.70, [0.60, 0.62]),
-              "b": ({"lr": 0.003, "losses": {"dann": {"width": 500}}}, 0.85, [0.70, 0.66]),
-              "c": ({"lr": 0.02, "losses": {"dann": {"width": 100}}}, 0.80, [0.90, 0.88])}
+    trials = {
+        "a": ({"lr": 0.01, "losses": {"dann": {"width": 100}}}, 0.70, [0.60, 0.62]),
+        "b": ({"lr": 0.003, "losses": {"dann": {"width": 500}}}, 0.85, [0.70, 0.66]),
+        "c": ({"lr": 0.02, "losses": {"dann": {"width": 100}}}, 0.80, [0.90, 0.88]),
+    }
     for name, (config, source_val, targets) in trials.items():
         for seed, target in enumerate(targets):
-            fake_record(tmp_path, f"{name}{seed}", "dann", "mnist", "usps", seed, None, config=config,
-                        history=[{"step": 1, "source_val_acc": source_val, "target_test_acc": target}])
+            fake_record(
+                tmp_path,
+                f"{name}{seed}",
+                "dann",
+                "mnist",
+                "usps",
+                seed,
+                None,
+                config=config,
+                history=[{"step": 1, "source_val_acc": source_val, "target_test_acc": target}],
+            )
     fake_record(tmp_path, "c2", "dann", "mnist", "usps", 2, None, status="failed", config=trials["c"][0])
     table = build_table(collect(tmp_path, "source-val"), "source-val", "rs")
     cell = table.rows["dann"][0]

@@ -11,6 +11,7 @@ The leak rule, for each source ``s`` and the target ``t`` (any mode; lineages in
 - **dropped** when one was built from the other's collection and the origin ids match
   (MNIST -> MNIST-M): source samples that are the origin of a target-test sample leave the source.
 """
+
 from __future__ import annotations
 
 import torch
@@ -29,16 +30,24 @@ def drops_target_test_origins(source: str, target: str) -> bool:
     if s.collection != t.collection:
         return False
     if s.copy and t.copy:
-        raise DataError(f"Source '{source}' and target '{target}' both hold samples of '{s.collection}', so the target test split would overlap the training data; pair domains of different data.")
+        raise DataError(
+            f"Source '{source}' and target '{target}' both hold samples of '{s.collection}'"
+            f", so the target test split would overlap the training data; pair domains of different data."
+        )
     if s.origin_ids and s.origin_ids == t.origin_ids:
         return True
-    raise DataError(f"Source '{source}' and target '{target}' both come from '{s.collection}' samples whose origins cannot be matched, so target-test samples could be trained on; pair domains of different data.")
+    raise DataError(
+        f"Source '{source}' and target '{target}' both come from '{s.collection}' samples whose origins cannot be matched"
+        f", so target-test samples could be trained on; pair domains of different data."
+    )
 
 
 def check_label_spaces(domains: list[DomainData]) -> None:
     counts = {d.name: d.num_classes for d in domains}
     if len(set(counts.values())) > 1:
-        raise DataError(f"Source and target label spaces differ ({', '.join(f'{k}: {v} classes' for k, v in counts.items())}); pair domains with the same classes.")
+        raise DataError(
+            f"Source and target label spaces differ ({', '.join(f'{k}: {v} classes' for k, v in counts.items())}); pair domains with the same classes."
+        )
 
 
 def input_kind(domain: DomainData) -> str:
@@ -52,7 +61,10 @@ def input_kind(domain: DomainData) -> str:
 def check_inputs(domains: list[DomainData]) -> None:
     kinds = {d.name: input_kind(d) for d in domains}
     if len(set(kinds.values())) > 1:
-        raise DataError(f"Source and target inputs differ ({', '.join(f'{k}: {v}' for k, v in kinds.items())}); pair domains of one input type (the same features, or images with images).")
+        raise DataError(
+            f"Source and target inputs differ ({', '.join(f'{k}: {v}' for k, v in kinds.items())})"
+            f"; pair domains of one input type (the same features, or images with images)."
+        )
 
 
 def check_k_shot(y: Tensor, k: int, domain: DomainData) -> None:
@@ -62,5 +74,7 @@ def check_k_shot(y: Tensor, k: int, domain: DomainData) -> None:
     n = int(counts[c])
     if k >= n:
         name = f" ('{domain.class_names[c]}')" if c < len(domain.class_names) and domain.class_names[c] != str(c) else ""
-        raise DataError(f"k_shot={k} needs more than {k} samples of each class in the unlabeled target split of '{domain.name}' (so that some stay unlabeled), "
-                        f"but class {c}{name} has {n}; the largest valid k_shot is {max(n - 1, 0)}.")
+        raise DataError(
+            f"k_shot={k} needs more than {k} samples of each class in the unlabeled target split of '{domain.name}' (so that some stay unlabeled), "
+            f"but class {c}{name} has {n}; the largest valid k_shot is {max(n - 1, 0)}."
+        )

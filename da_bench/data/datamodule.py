@@ -6,6 +6,7 @@ train (unlabeled: the training step receives target images and nothing else); ta
 source domains, domain generalisation (target never seen in training), class-balanced source
 sampling, endless paired iteration with equal batch sizes, and a seed fixing splits and order.
 """
+
 from __future__ import annotations
 
 from typing import Any, Iterator
@@ -185,7 +186,9 @@ class PairedDataModule(pl.LightningDataModule):
     def eval_batches(self, split: Split, with_labels: bool) -> Any:
         if split.in_memory:
             x: Tensor = split.x  # type: ignore[assignment]
-            return Batches([(x[i : i + EVAL_CHUNK], split.y[i : i + EVAL_CHUNK]) if with_labels else x[i : i + EVAL_CHUNK] for i in range(0, len(split), EVAL_CHUNK)])
+            return Batches(
+                [(x[i : i + EVAL_CHUNK], split.y[i : i + EVAL_CHUNK]) if with_labels else x[i : i + EVAL_CHUNK] for i in range(0, len(split), EVAL_CHUNK)]
+            )
         loader = DataLoader(split.x, batch_size=self.cfg.batch_size * 2, num_workers=self.cfg.num_workers, pin_memory=torch.cuda.is_available())
         return loader if with_labels else _images_only(loader)
 
@@ -244,8 +247,9 @@ class PairedBatches:
                 i = idx[k * cfg.batch_size : (k + 1) * cfg.batch_size]
                 yield (split.x[i], split.y[i]) if labels else split.x[i]  # type: ignore[index]
         else:
-            loader = DataLoader(split.x, batch_size=cfg.batch_size, sampler=idx.tolist(), num_workers=cfg.num_workers,
-                                pin_memory=torch.cuda.is_available(), drop_last=True)
+            loader = DataLoader(
+                split.x, batch_size=cfg.batch_size, sampler=idx.tolist(), num_workers=cfg.num_workers, pin_memory=torch.cuda.is_available(), drop_last=True
+            )
             yield from (batch if labels else batch[0] for batch in loader)
 
     def __iter__(self) -> Iterator[dict[str, Any]]:

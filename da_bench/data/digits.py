@@ -1,6 +1,7 @@
 """Digit domains in their original on-disk formats: MNIST (IDX), USPS (HDF5 or LIBSVM .bz2),
 MNIST-M (PNG folder + label file), SVHN and SynDigits (.mat). Images become float tensors in [0, 1]
 of shape (N, C, H, W); ``origin`` records each image's index in its source file."""
+
 from __future__ import annotations
 
 import bz2
@@ -123,8 +124,10 @@ def load_usps(root: Path, cache: Path) -> DomainData:
     return DomainData("usps", 10, out, DIGITS)
 
 
-MNISTM_LAYOUT = ("mnist_m/mnist_m_{train,test}/*.png + mnist_m/mnist_m_{train,test}_labels.txt; without mnist_m_train, "
-                 "the train split is built from mnist/train-* and bsds500/train/*.jpg")
+MNISTM_LAYOUT = (
+    "mnist_m/mnist_m_{train,test}/*.png + mnist_m/mnist_m_{train,test}_labels.txt; without mnist_m_train, "
+    "the train split is built from mnist/train-* and bsds500/train/*.jpg"
+)
 
 
 def _cached_pngs(folder: Path, labels_file: Path, cache: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -132,8 +135,13 @@ def _cached_pngs(folder: Path, labels_file: Path, cache: Path) -> tuple[np.ndarr
     from PIL import Image, UnidentifiedImageError
 
     entries = read_pairs(labels_file)
-    check_count(labels_file, len(entries), sum(1 for f in os.scandir(folder) if f.name.lower().endswith(".png")), f"PNG images in '{folder}'",
-                "restore the label file so that it has one '<file> <label>' line per image")
+    check_count(
+        labels_file,
+        len(entries),
+        sum(1 for f in os.scandir(folder) if f.name.lower().endswith(".png")),
+        f"PNG images in '{folder}'",
+        "restore the label file so that it has one '<file> <label>' line per image",
+    )
     key = hashlib.sha1((str(folder.resolve()) + labels_file.read_text()).encode()).hexdigest()[:16]
     cached = cache / f"pngs-{folder.name}-{key}.npz"
     if cached.exists():
@@ -199,7 +207,9 @@ def _load_mat_digits(name: str, folder: Path, files: dict[str, str], layout: str
             try:
                 mat = load_mat(path, ("X", "y"))
             except KeyError as err:
-                raise DataError(f"File '{path}' has no array {err}; it is not in the SVHN format (X: 32x32x3xN images, y: labels): download it again.") from None
+                raise DataError(
+                    f"File '{path}' has no array {err}; it is not in the SVHN format (X: 32x32x3xN images, y: labels): download it again."
+                ) from None
             if mat["X"].ndim != 4 or mat["X"].shape[:3] != (32, 32, 3):
                 raise DataError(f"File '{path}' holds images of shape {mat['X'].shape}, not 32x32x3xN as in the SVHN format; download it again.")
             check_count(path, mat["y"].size, mat["X"].shape[3], "images", "download it again")
@@ -221,8 +231,9 @@ def load_svhn(root: Path, cache: Path) -> DomainData:
 
 
 def load_syndigits(root: Path, cache: Path) -> DomainData:
-    return _load_mat_digits("syndigits", require(root / "syndigits", "syndigits", SYN_LAYOUT),
-                            {"train": "synth_train_32x32.mat", "test": "synth_test_32x32.mat"}, SYN_LAYOUT)
+    return _load_mat_digits(
+        "syndigits", require(root / "syndigits", "syndigits", SYN_LAYOUT), {"train": "synth_train_32x32.mat", "test": "synth_test_32x32.mat"}, SYN_LAYOUT
+    )
 
 
 def torchvision_download(dataset: str, subdir: str):
@@ -248,16 +259,69 @@ def torchvision_download(dataset: str, subdir: str):
 
 
 MNIST_IDS = Lineage("mnist", origin_ids="mnist")  # origin: MNIST train index i, test index 10**6 + i
-register_domain(DomainSpec("mnist", "MNIST handwritten digits, 28x28 grey (LeCun et al. 1998)", 10, load_mnist, MNIST_LAYOUT,
-                           "torchvision download (da-bench download mnist) or the IDX files from the MNIST site", download=torchvision_download("MNIST", "mnist"),
-                           lineage=MNIST_IDS))
-register_domain(DomainSpec("mnist_binary", "MNIST with binarized strokes (pixel > 0), the digits MNIST-M is built from", 10, load_mnist_binary,
-                           MNIST_LAYOUT, "as for mnist: it reads the same files", lineage=MNIST_IDS))
-register_domain(DomainSpec("usps", "USPS handwritten digits, 16x16 grey (Hull 1994)", 10, load_usps, USPS_LAYOUT,
-                           "torchvision download (da-bench download usps) or the Kaggle usps.h5", download=torchvision_download("USPS", "usps")))
-register_domain(DomainSpec("mnist_m", "MNIST-M: MNIST blended with BSDS500 patches, 32x32 RGB (Ganin et al. 2015)", 10, load_mnist_m, MNISTM_LAYOUT,
-                           "the MNIST-M release of Ganin et al. (PNG folders with label files); its train split is built from MNIST + BSDS500 where absent", lineage=Lineage("mnist", copy=False, origin_ids="mnist")))
-register_domain(DomainSpec("svhn", "SVHN house numbers, 32x32 RGB (Netzer et al. 2011)", 10, load_svhn, SVHN_LAYOUT,
-                           "torchvision download (da-bench download svhn)", download=torchvision_download("SVHN", "svhn")))
-register_domain(DomainSpec("syndigits", "SynDigits synthetic numbers, 32x32 RGB (Ganin & Lempitsky 2015)", 10, load_syndigits, SYN_LAYOUT,
-                           "the SynDigits .mat release of Ganin & Lempitsky"))
+register_domain(
+    DomainSpec(
+        "mnist",
+        "MNIST handwritten digits, 28x28 grey (LeCun et al. 1998)",
+        10,
+        load_mnist,
+        MNIST_LAYOUT,
+        "torchvision download (da-bench download mnist) or the IDX files from the MNIST site",
+        download=torchvision_download("MNIST", "mnist"),
+        lineage=MNIST_IDS,
+    )
+)
+register_domain(
+    DomainSpec(
+        "mnist_binary",
+        "MNIST with binarized strokes (pixel > 0), the digits MNIST-M is built from",
+        10,
+        load_mnist_binary,
+        MNIST_LAYOUT,
+        "as for mnist: it reads the same files",
+        lineage=MNIST_IDS,
+    )
+)
+register_domain(
+    DomainSpec(
+        "usps",
+        "USPS handwritten digits, 16x16 grey (Hull 1994)",
+        10,
+        load_usps,
+        USPS_LAYOUT,
+        "torchvision download (da-bench download usps) or the Kaggle usps.h5",
+        download=torchvision_download("USPS", "usps"),
+    )
+)
+register_domain(
+    DomainSpec(
+        "mnist_m",
+        "MNIST-M: MNIST blended with BSDS500 patches, 32x32 RGB (Ganin et al. 2015)",
+        10,
+        load_mnist_m,
+        MNISTM_LAYOUT,
+        "the MNIST-M release of Ganin et al. (PNG folders with label files); its train split is built from MNIST + BSDS500 where absent",
+        lineage=Lineage("mnist", copy=False, origin_ids="mnist"),
+    )
+)
+register_domain(
+    DomainSpec(
+        "svhn",
+        "SVHN house numbers, 32x32 RGB (Netzer et al. 2011)",
+        10,
+        load_svhn,
+        SVHN_LAYOUT,
+        "torchvision download (da-bench download svhn)",
+        download=torchvision_download("SVHN", "svhn"),
+    )
+)
+register_domain(
+    DomainSpec(
+        "syndigits",
+        "SynDigits synthetic numbers, 32x32 RGB (Ganin & Lempitsky 2015)",
+        10,
+        load_syndigits,
+        SYN_LAYOUT,
+        "the SynDigits .mat release of Ganin & Lempitsky",
+    )
+)

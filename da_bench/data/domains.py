@@ -1,4 +1,5 @@
 """Domains: named datasets with a label space and splits, read from a data root."""
+
 from __future__ import annotations
 
 import os
@@ -56,7 +57,10 @@ class DomainData:
                 raise DataError(f"Domain '{self.name}' split '{split_name}' is empty; check its files.")
             lo, hi = int(split.y.min()), int(split.y.max())
             if lo < 0 or hi >= self.num_classes:
-                raise DataError(f"Domain '{self.name}' split '{split_name}' has labels in [{lo}, {hi}], outside 0..{self.num_classes - 1}; fix the label file or the domain's class count.")
+                raise DataError(
+                    f"Domain '{self.name}' split '{split_name}' has labels in [{lo}, {hi}]"
+                    f", outside 0..{self.num_classes - 1}; fix the label file or the domain's class count."
+                )
 
 
 @dataclass(frozen=True)

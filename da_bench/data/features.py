@@ -1,4 +1,5 @@
 """Feature-vector domains from .npz, .csv or .mat files (MATLAB v5 via scipy, v7.3 via h5py)."""
+
 from __future__ import annotations
 
 import csv
@@ -55,7 +56,10 @@ def refuse_non_finite(path: Path, arrays: dict[str, np.ndarray]) -> None:
     for key, array in arrays.items():
         bad = ~np.isfinite(array.reshape(len(array), -1)).all(axis=1)
         if bad.any():
-            raise DataError(f"File '{path}' has NaN or infinite values in '{key}' (in {int(bad.sum())} of {len(array)} rows, the first row {int(np.argmax(bad))}); clean those rows or export the file again.")
+            raise DataError(
+                f"File '{path}' has NaN or infinite values in '{key}' (in {int(bad.sum())} of {len(array)} rows, the first row {int(np.argmax(bad))})"
+                f"; clean those rows or export the file again."
+            )
 
 
 def preprocess(x: np.ndarray, how: str) -> np.ndarray:
@@ -82,24 +86,83 @@ def feature_domain(name: str, relpath: str, x_key: str, y_key: str, num_classes:
     return load
 
 
-def _register(name: str, relpath: str, x_key: str, y_key: str, k: int, offset: int, how: str, description: str, obtain: str,
-              collection: str | None = None) -> None:
+def _register(
+    name: str, relpath: str, x_key: str, y_key: str, k: int, offset: int, how: str, description: str, obtain: str, collection: str | None = None
+) -> None:
     """``collection``: the images these features describe, where other domains hold them too."""
-    register_domain(DomainSpec(name, description, k, feature_domain(name, relpath, x_key, y_key, k, offset, how), relpath, obtain,
-                               lineage=Lineage(collection) if collection else None))
+    register_domain(
+        DomainSpec(
+            name,
+            description,
+            k,
+            feature_domain(name, relpath, x_key, y_key, k, offset, how),
+            relpath,
+            obtain,
+            lineage=Lineage(collection) if collection else None,
+        )
+    )
 
 
 _GFK = "the GFK release of Gong et al. 2012 (*_SURF_L10.mat)"
 for _dom, _file in (("amazon", "amazon"), ("caltech", "Caltech10"), ("dslr", "dslr"), ("webcam", "webcam")):
-    _register(f"surf_{_dom}", f"office_caltech10_surf/{_file}_SURF_L10.mat", "fts", "labels", 10, 1, "l1_zscore",
-              f"Office-Caltech-10 {_dom}, 800-d SURF bag of words (Gong et al. 2012)", _GFK, f"office_caltech10_{_dom}")
+    _register(
+        f"surf_{_dom}",
+        f"office_caltech10_surf/{_file}_SURF_L10.mat",
+        "fts",
+        "labels",
+        10,
+        1,
+        "l1_zscore",
+        f"Office-Caltech-10 {_dom}, 800-d SURF bag of words (Gong et al. 2012)",
+        _GFK,
+        f"office_caltech10_{_dom}",
+    )
 for _dom in ("dslr", "webcam"):
-    _register(f"decaf_{_dom}", f"office_caltech10_decaf6/{_dom}.mat", "feas", "labels", 10, 1, "zscore",
-              f"Office-Caltech-10 {_dom}, 4096-d DeCAF6 features", "the TCA example data of jindongwang/transferlearning", f"office_caltech10_{_dom}")
+    _register(
+        f"decaf_{_dom}",
+        f"office_caltech10_decaf6/{_dom}.mat",
+        "feas",
+        "labels",
+        10,
+        1,
+        "zscore",
+        f"Office-Caltech-10 {_dom}, 4096-d DeCAF6 features",
+        "the TCA example data of jindongwang/transferlearning",
+        f"office_caltech10_{_dom}",
+    )
 for _dom in ("books", "dvd", "elec", "kitchen"):
-    _register(f"amazon_{_dom}", f"amazon_review_400/{_dom}_400.mat", "fts", "labels", 2, 0, "none",
-              f"Amazon reviews {_dom}, 400-d bag of words (Blitzer et al. 2007)", "skada-bench's amazon_review data (history)")
-_register("jda_mnist", "mnist_usps_jda/MNIST_vs_USPS.mat", "Xs", "Ys", 10, 1, "none",
-          "MNIST 2,000 images at 16x16 as vectors, the JDA protocol (MATLAB v7.3)", "chamwen/JPDA data/MNIST_vs_USPS.mat", "mnist")
-_register("jda_usps", "mnist_usps_jda/MNIST_vs_USPS.mat", "Xt", "Yt", 10, 1, "none",
-          "USPS 1,800 images at 16x16 as vectors, the JDA protocol (MATLAB v7.3)", "chamwen/JPDA data/MNIST_vs_USPS.mat", "usps")
+    _register(
+        f"amazon_{_dom}",
+        f"amazon_review_400/{_dom}_400.mat",
+        "fts",
+        "labels",
+        2,
+        0,
+        "none",
+        f"Amazon reviews {_dom}, 400-d bag of words (Blitzer et al. 2007)",
+        "skada-bench's amazon_review data (history)",
+    )
+_register(
+    "jda_mnist",
+    "mnist_usps_jda/MNIST_vs_USPS.mat",
+    "Xs",
+    "Ys",
+    10,
+    1,
+    "none",
+    "MNIST 2,000 images at 16x16 as vectors, the JDA protocol (MATLAB v7.3)",
+    "chamwen/JPDA data/MNIST_vs_USPS.mat",
+    "mnist",
+)
+_register(
+    "jda_usps",
+    "mnist_usps_jda/MNIST_vs_USPS.mat",
+    "Xt",
+    "Yt",
+    10,
+    1,
+    "none",
+    "USPS 1,800 images at 16x16 as vectors, the JDA protocol (MATLAB v7.3)",
+    "chamwen/JPDA data/MNIST_vs_USPS.mat",
+    "usps",
+)

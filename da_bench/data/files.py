@@ -2,6 +2,7 @@
 
 Each failure is one :class:`DataError` sentence naming the file and the fix.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -23,7 +24,9 @@ def read_pairs(list_file: Path) -> list[tuple[str, int]]:
         try:
             pairs.append((parts[0].strip(), int(parts[1])))
         except (IndexError, ValueError):
-            raise DataError(f"Line {number} of '{list_file}' reads '{line.strip()[:80]}', not '<image path> <integer label>'; fix or remove that line.") from None
+            raise DataError(
+                f"Line {number} of '{list_file}' reads '{line.strip()[:80]}', not '<image path> <integer label>'; fix or remove that line."
+            ) from None
     return pairs
 
 
@@ -39,7 +42,9 @@ def refuse_text(path: Path, kind: str) -> None:
         head = fh.read(128)
     if head and set(head) <= PRINTABLE:
         first = head.decode("ascii").strip().splitlines()[0][:60] if head.strip() else ""
-        raise DataError(f"File '{path}' is text, not {kind} (it begins '{first}'); download the real file again (a Git LFS pointer or an HTML page is not the data).")
+        raise DataError(
+            f"File '{path}' is text, not {kind} (it begins '{first}'); download the real file again (a Git LFS pointer or an HTML page is not the data)."
+        )
 
 
 def load_mat(path: Path, keys: tuple[str, ...]) -> dict[str, np.ndarray]:

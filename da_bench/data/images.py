@@ -3,6 +3,7 @@
 List files hold ``path label`` per line; paths carrying another machine's prefix resolve against
 the data root by the longest suffix that exists there. Images are read lazily by worker processes.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -88,7 +89,9 @@ def read_list(list_file: Path, image_root: Path) -> tuple[list[Path], list[int]]
     paths = [image_root / (Path(p).relative_to(prefix) if prefix else Path(p)) for p, _ in lines]
     missing = [p for p in paths if not p.exists()]
     if missing:
-        raise DataError(f"{len(missing)} of the {len(paths)} images listed in '{list_file}' are missing, the first '{missing[0]}'; restore them or remove their lines.")
+        raise DataError(
+            f"{len(missing)} of the {len(paths)} images listed in '{list_file}' are missing, the first '{missing[0]}'; restore them or remove their lines."
+        )
     return paths, [label for _, label in lines]
 
 
@@ -111,7 +114,9 @@ def list_or_folder_domain(name: str, bench_dir: str, num_classes: int, lists: di
     """Reads the first existing list file per split (paths relative to the data root), images under
     <root>/<bench_dir>; else the class folder <root>/<bench_dir>/<folder>."""
 
-    layout = f"list file {' or '.join(sorted({p for v in lists.values() for p in v}))} with images under {bench_dir}/" + (f", or {bench_dir}/{folder}/<class>/*.jpg" if folder else "")
+    layout = f"list file {' or '.join(sorted({p for v in lists.values() for p in v}))} with images under {bench_dir}/" + (
+        f", or {bench_dir}/{folder}/<class>/*.jpg" if folder else ""
+    )
 
     def load(root: Path, cache: Path) -> DomainData:
         base = root / bench_dir
@@ -136,14 +141,32 @@ def _register(spec: DomainSpec, description: str, obtain: str) -> None:
 
 
 for _d in ("amazon", "dslr", "webcam"):
-    _register(list_or_folder_domain(f"office31_{_d}", "office31", 31, {"all": [f"office31/{_d}_list.txt", f"office31_image_lists/{_d}_list.txt", f"office31/image_list/{_d}.txt"]}, f"{_d}/images"),
-              f"Office-31 {_d} (Saenko et al. 2010), 31 classes", "the Office-31 archive (domain_adaptation_images) plus the DAN/TLlib list files")
+    _register(
+        list_or_folder_domain(
+            f"office31_{_d}",
+            "office31",
+            31,
+            {"all": [f"office31/{_d}_list.txt", f"office31_image_lists/{_d}_list.txt", f"office31/image_list/{_d}.txt"]},
+            f"{_d}/images",
+        ),
+        f"Office-31 {_d} (Saenko et al. 2010), 31 classes",
+        "the Office-31 archive (domain_adaptation_images) plus the DAN/TLlib list files",
+    )
 for _d in ("Art", "Clipart", "Product", "Real_World"):
-    _register(list_or_folder_domain(f"officehome_{_d.lower()}", "office_home", 65, {"all": [f"office_home/image_list/{_d}.txt", f"office_home/{_d}.txt"]}, _d),
-              f"Office-Home {_d} (Venkateswara et al. 2017), 65 classes", "the OfficeHomeDataset_10072016 archive")
+    _register(
+        list_or_folder_domain(f"officehome_{_d.lower()}", "office_home", 65, {"all": [f"office_home/image_list/{_d}.txt", f"office_home/{_d}.txt"]}, _d),
+        f"Office-Home {_d} (Venkateswara et al. 2017), 65 classes",
+        "the OfficeHomeDataset_10072016 archive",
+    )
 for _d, _rel in (("train", "train/image_list.txt"), ("validation", "validation/image_list.txt")):
-    _register(list_or_folder_domain(f"visda_{_d}", "visda2017", 12, {"all": [f"visda2017/{_rel}"]}, _d),
-              f"VisDA-2017 {_d} ({'synthetic renderings' if _d == 'train' else 'real photos'}), 12 classes", "the VisDA-2017 classification archives")
+    _register(
+        list_or_folder_domain(f"visda_{_d}", "visda2017", 12, {"all": [f"visda2017/{_rel}"]}, _d),
+        f"VisDA-2017 {_d} ({'synthetic renderings' if _d == 'train' else 'real photos'}), 12 classes",
+        "the VisDA-2017 classification archives",
+    )
 for _d in ("clipart", "infograph", "painting", "quickdraw", "real", "sketch"):
-    _register(list_or_folder_domain(f"domainnet_{_d}", "domainnet", 345, {"train": [f"domainnet/{_d}_train.txt"], "test": [f"domainnet/{_d}_test.txt"]}, _d),
-              f"DomainNet {_d} (Peng et al. 2019), 345 classes", "the DomainNet archives with their *_train.txt / *_test.txt lists")
+    _register(
+        list_or_folder_domain(f"domainnet_{_d}", "domainnet", 345, {"train": [f"domainnet/{_d}_train.txt"], "test": [f"domainnet/{_d}_test.txt"]}, _d),
+        f"DomainNet {_d} (Peng et al. 2019), 345 classes",
+        "the DomainNet archives with their *_train.txt / *_test.txt lists",
+    )

@@ -15,6 +15,7 @@ behind a target-test image and the leak rule (:mod:`da_bench.data.checks`) drops
 
 Seeded and deterministic; cached under ``$DA_BENCH_CACHE`` as an .npz keyed by a hash of its inputs.
 """
+
 from __future__ import annotations
 
 import hashlib

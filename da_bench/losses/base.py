@@ -1,4 +1,5 @@
 """The adaptation-loss interface that every built-in loss and every plugin implements."""
+
 from __future__ import annotations
 
 from contextlib import contextmanager

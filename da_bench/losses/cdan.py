@@ -5,6 +5,7 @@ The discriminator sees the multilinear map T(f, g) = f (x) g of features and cla
 T(f, g) = (R_f f) . (R_g g) / sqrt(d) is used instead (Eq. 5). CDAN+E weights each example by
 w = 1 + exp(-H(g)) (Eq. 8), normalised over the batch.
 """
+
 from __future__ import annotations
 
 import math

@@ -4,6 +4,7 @@ Alternating updates: the domain classifier minimises its domain cross-entropy on
 (Eq. 4), and the feature extractor minimises the cross-entropy between the classifier's output and
 the uniform distribution over domains (Eq. 5), L_conf = -sum_d (1/D) log q_d.
 """
+
 from __future__ import annotations
 
 from typing import Iterator

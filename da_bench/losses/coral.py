@@ -1,5 +1,6 @@
 """Deep CORAL (Sun & Saenko, ECCV 2016 workshops): l_CORAL = ||C_S - C_T||_F^2 / (4 d^2) (Eq. 1),
 with C the unbiased feature covariance (Eq. 2-3), computed in float32."""
+
 from __future__ import annotations
 
 from torch import Tensor

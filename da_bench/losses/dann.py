@@ -4,6 +4,7 @@ L_d = -E_s[log D(G(x))] - E_t[log(1 - D(G(x)))] (JMLR 2016, Eq. 9/10); the gradi
 scales the gradient into the feature extractor by -lambda_p, lambda_p = 2 / (1 + exp(-10 p)) - 1
 (Sec. 5.2.2), while the discriminator itself trains with weight 1.
 """
+
 from __future__ import annotations
 
 from torch import Tensor
@@ -21,8 +22,16 @@ class DANNLoss(AdaptationLoss):
 
     search_space = {"grl_max": [0.1, 0.3, 1.0], "width": [100, 256, 1024]}
 
-    def __init__(self, feature_dim: int, num_classes: int, width: int = 1024, depth: int = 2, batch_norm: bool = True,
-                 grl_schedule: str = "dann_ramp", grl_max: float = 1.0) -> None:
+    def __init__(
+        self,
+        feature_dim: int,
+        num_classes: int,
+        width: int = 1024,
+        depth: int = 2,
+        batch_norm: bool = True,
+        grl_schedule: str = "dann_ramp",
+        grl_max: float = 1.0,
+    ) -> None:
         super().__init__(feature_dim, num_classes)
         self.discriminator_shape = (width, depth, batch_norm)
         self.discriminator = DomainDiscriminator(feature_dim, *self.discriminator_shape)

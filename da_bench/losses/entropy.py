@@ -1,4 +1,5 @@
 """Target entropy minimisation (Grandvalet & Bengio, NeurIPS 2004; used in RTN, Long et al. 2016)."""
+
 from __future__ import annotations
 
 import torch

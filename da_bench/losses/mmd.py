@@ -10,6 +10,7 @@ Two estimators of MMD^2 (Gretton et al., JMLR 2012):
 Both are unbiased, so they agree in expectation. JMMD replaces k by the product of kernels over
 the features and the softmax predictions (JAN Eq. 9).
 """
+
 from __future__ import annotations
 
 from typing import Sequence
@@ -47,17 +48,16 @@ def quadratic_mmd2(kernel: Tensor, m: int) -> Tensor:
     """Unbiased quadratic-time MMD^2 from the Gram matrix of [source (m rows); target]."""
     n = kernel.shape[0] - m
     k_ss, k_tt, k_st = kernel[:m, :m], kernel[m:, m:], kernel[:m, m:]
-    return ((k_ss.sum() - k_ss.diagonal().sum()) / (m * (m - 1))
-            + (k_tt.sum() - k_tt.diagonal().sum()) / (n * (n - 1))
-            - 2.0 * k_st.mean())
+    return (k_ss.sum() - k_ss.diagonal().sum()) / (m * (m - 1)) + (k_tt.sum() - k_tt.diagonal().sum()) / (n * (n - 1)) - 2.0 * k_st.mean()
 
 
 def _pair_sq(a: Tensor, b: Tensor) -> Tensor:
     return (a - b).pow(2).sum(dim=1)
 
 
-def linear_mmd2(layers: Sequence[tuple[Tensor, Tensor]], exponents: Sequence[float] = DEFAULT_EXPONENTS,
-                sigmas: Sequence[float | None] | None = None) -> Tensor:
+def linear_mmd2(
+    layers: Sequence[tuple[Tensor, Tensor]], exponents: Sequence[float] = DEFAULT_EXPONENTS, sigmas: Sequence[float | None] | None = None
+) -> Tensor:
     """Linear-time MMD^2 over source/target pairs of layers; kernels multiply across layers (joint kernel)."""
     sigmas = sigmas or [None] * len(layers)
     total: Tensor | None = None
@@ -76,8 +76,12 @@ def linear_mmd2(layers: Sequence[tuple[Tensor, Tensor]], exponents: Sequence[flo
     return (total[0] + total[1] - total[2] - total[3]).mean()
 
 
-def mmd2(layers: Sequence[tuple[Tensor, Tensor]], estimator: str = "quadratic", exponents: Sequence[float] = DEFAULT_EXPONENTS,
-         sigmas: Sequence[float | None] | None = None) -> Tensor:
+def mmd2(
+    layers: Sequence[tuple[Tensor, Tensor]],
+    estimator: str = "quadratic",
+    exponents: Sequence[float] = DEFAULT_EXPONENTS,
+    sigmas: Sequence[float | None] | None = None,
+) -> Tensor:
     """(Joint) MK-MMD^2 between source and target, computed in float32."""
     layers = [(s.float(), t.float()) for s, t in layers]
     with full_precision(layers[0][0]):
@@ -121,6 +125,5 @@ class JMMDLoss(MKMMDLoss):
         self.prediction_sigma = prediction_sigma
 
     def forward(self, out: StepOutputs) -> Tensor:
-        layers = [(out.source_features, out.target_features),
-                  (torch.softmax(out.source_logits.float(), 1), torch.softmax(out.target_logits.float(), 1))]
+        layers = [(out.source_features, out.target_features), (torch.softmax(out.source_logits.float(), 1), torch.softmax(out.target_logits.float(), 1))]
         return mmd2(layers, self.estimator, self.exponents, [None, self.prediction_sigma])

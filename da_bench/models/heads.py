@@ -1,4 +1,5 @@
 """Heads over a shared feature extractor: bottleneck, classifier, domain discriminator."""
+
 from __future__ import annotations
 
 from torch import Tensor, nn

@@ -1,4 +1,5 @@
 """Collect run records into cells: (method, pair) -> the chosen hyperparameters' selected target accuracies over seeds."""
+
 from __future__ import annotations
 
 import json
@@ -10,12 +11,37 @@ from typing import Any
 from da_bench.report.hparams import Cell, choose
 from da_bench.runner.records import RECORD
 
-METHOD_NAMES = {"source_only": "Source-only", "dann": "DANN", "cdan": "CDAN", "cdan_e": "CDAN+E", "dan": "DAN", "jan": "JAN",
-                "coral": "Deep CORAL", "confusion": "Domain confusion", "entropy_min": "Entropy min."}
-DOMAIN_NAMES = {"mnist": "MNIST", "mnist_binary": "MNIST-bin", "usps": "USPS", "mnist_m": "MNIST-M", "svhn": "SVHN", "syndigits": "SynDigits", "mnist5k": "MNIST-5k",
-                "mnistm_like": "MNIST-M-like", "sklearn_digits": "sk-digits", "office31_amazon": "A", "office31_dslr": "D", "office31_webcam": "W",
-                "officehome_art": "Ar", "officehome_clipart": "Cl", "officehome_product": "Pr", "officehome_real_world": "Rw",
-                "moons": "Moons", "moons_rot35": "Moons-35"}
+METHOD_NAMES = {
+    "source_only": "Source-only",
+    "dann": "DANN",
+    "cdan": "CDAN",
+    "cdan_e": "CDAN+E",
+    "dan": "DAN",
+    "jan": "JAN",
+    "coral": "Deep CORAL",
+    "confusion": "Domain confusion",
+    "entropy_min": "Entropy min.",
+}
+DOMAIN_NAMES = {
+    "mnist": "MNIST",
+    "mnist_binary": "MNIST-bin",
+    "usps": "USPS",
+    "mnist_m": "MNIST-M",
+    "svhn": "SVHN",
+    "syndigits": "SynDigits",
+    "mnist5k": "MNIST-5k",
+    "mnistm_like": "MNIST-M-like",
+    "sklearn_digits": "sk-digits",
+    "office31_amazon": "A",
+    "office31_dslr": "D",
+    "office31_webcam": "W",
+    "officehome_art": "Ar",
+    "officehome_clipart": "Cl",
+    "officehome_product": "Pr",
+    "officehome_real_world": "Rw",
+    "moons": "Moons",
+    "moons_rot35": "Moons-35",
+}
 
 
 def domain_label(domain: Any) -> str:
@@ -68,7 +94,9 @@ def read_records(root: Path) -> list[dict[str, Any]]:
         record = read_json(path, "Run record", FIX)
         missing = lacking(record, ["run_id", "status", "config"])
         if not missing:
-            missing = lacking(record, ["history"] if record["status"] == "done" else []) + [f"config {m}" for m in lacking(record["config"], ["method", "source", "target"])]
+            missing = lacking(record, ["history"] if record["status"] == "done" else []) + [
+                f"config {m}" for m in lacking(record["config"], ["method", "source", "target"])
+            ]
         if missing:
             raise ValueError(f"Run record '{path}' lacks {', '.join(missing)}; {FIX}.")
         records.append(record)

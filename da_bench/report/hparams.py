@@ -7,6 +7,7 @@ scores it; the setting with the best score averaged over its seeds is chosen, an
 target test accuracy of that setting's selected points, one per seed. Grid and random-search trials are
 thus never averaged as if they were seeds.
 """
+
 from __future__ import annotations
 
 import json
@@ -53,6 +54,7 @@ def setting(config: dict[str, Any]) -> dict[str, Any]:
 
 def describe(values: dict[str, Any], keys: list[str]) -> str:
     """'lr=0.03, losses.dann.width=100': a setting's values of the given keys."""
+
     def text(value: Any) -> str:
         return f"{value:.4g}" if isinstance(value, float) else json.dumps(value) if isinstance(value, (list, dict)) else str(value)
 
@@ -81,10 +83,19 @@ def choose(records: list[dict[str, Any]], rule: str) -> Cell:
     if not points:
         return Cell(failed=sum(failed.values()), settings=len(settings))
     # one setting needs no score (``last`` may have none); ties go to the first setting in sorted order
-    best = max(sorted(points), key=lambda k: statistics.fmean(_score(run_id, point, rule) for run_id, point in points[k])) if len(points) > 1 else next(iter(points))
+    best = (
+        max(sorted(points), key=lambda k: statistics.fmean(_score(run_id, point, rule) for run_id, point in points[k]))
+        if len(points) > 1
+        else next(iter(points))
+    )
     varying = sorted({k for values in settings.values() for k in values if any(v.get(k, Ellipsis) != values[k] for v in settings.values())})
-    return Cell([100.0 * point["target_test_acc"] for _, point in points[best]], failed=failed[best],
-                failed_elsewhere=sum(failed.values()) - failed[best], chosen=describe(settings[best], varying), settings=len(settings))
+    return Cell(
+        [100.0 * point["target_test_acc"] for _, point in points[best]],
+        failed=failed[best],
+        failed_elsewhere=sum(failed.values()) - failed[best],
+        chosen=describe(settings[best], varying),
+        settings=len(settings),
+    )
 
 
 def _score(run_id: str, point: dict[str, Any], rule: str) -> float:

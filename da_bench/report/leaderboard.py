@@ -1,4 +1,5 @@
 """From a runs folder to written tables: the one path both ``da-bench table`` and ``sweep --table`` take."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -18,8 +19,10 @@ def leaderboard(runs: Path, rule: str, title: str, reference: Path | None = None
         raise FileNotFoundError(f"Runs folder '{runs}' does not exist; pass the --out folder of a sweep.")
     if rule == "all":
         if reference:
-            raise ValueError("Published numbers (--reference) sit beside per-pair cells, but '--selection all' shows averages over pairs, "
-                             "which papers do not report for the same pairs; pass one or the other.")
+            raise ValueError(
+                "Published numbers (--reference) sit beside per-pair cells, but '--selection all' shows averages over pairs, "
+                "which papers do not report for the same pairs; pass one or the other."
+            )
         return selection_comparison({r: build_table(collect(runs, r), r, title) for r in selection_rules()}, title)
     ref = load_reference(reference, benchmark, backbone) if reference else None
     return build_table(collect(runs, rule), rule, title, ref)

@@ -1,4 +1,5 @@
 """Bar chart per benchmark: pairs on the x axis, methods as bars, std over seeds as error bars."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -1,5 +1,6 @@
 """Leaderboards: one row per method, one column per domain pair plus the average; cells are
 mean +- standard deviation over seeds with their count; best mean per column in bold."""
+
 from __future__ import annotations
 
 import csv
@@ -139,7 +140,8 @@ def load_reference(path: Path, benchmark: str | None = None, backbone: str | Non
         try:
             accuracy = float(row["accuracy"])
         except (TypeError, ValueError):
-            raise ValueError(f"Reference file '{path}' gives accuracy {row['accuracy']!r} for {row['method']} on {row['source_pair']}, which is not a number.") from None
+            raise ValueError(
+                f"Reference file '{path}' gives accuracy {row['accuracy']!r} for {row['method']} on {row['source_pair']}, which is not a number."
+            ) from None
         out.setdefault((row["method"], row["source_pair"]), Published(accuracy, source))
     return out
-

@@ -1,4 +1,5 @@
 """A CSV log that a resumed run continues: rows up to the checkpoint are kept, rows after it (to be redone) dropped."""
+
 from __future__ import annotations
 
 import csv

@@ -1,4 +1,5 @@
 """Execute one run: data module + method + Lightning Trainer, resumable, ending in a record."""
+
 from __future__ import annotations
 
 import logging
@@ -16,7 +17,7 @@ import torch
 from da_bench.config import ConfigError, RunConfig, run_id, to_dict
 from da_bench.runner.csvlog import ContinuingCSVLogger, continue_log
 from da_bench.runner.locks import holder, run_lock
-from da_bench.runner.records import read_record, provenance, write_json_atomic
+from da_bench.runner.records import provenance, read_record, write_json_atomic
 from da_bench.runner.resume import ExactResume, resumable_step
 
 RUNS = "runs"  # runs live in <out>/runs/<id>/, sweep manifests in <out>/sweeps/
@@ -98,10 +99,18 @@ def make_trainer(cfg: RunConfig, folder: Path, callbacks: list[Any] | None = Non
     # one rolling checkpoint after every evaluation (no monitor + top-1 keeps the latest as last.ckpt)
     checkpointing = ModelCheckpoint(dirpath=str(folder / "checkpoints"), filename="last", save_top_k=1, enable_version_counter=False)
     return pl.Trainer(
-        accelerator="gpu" if use_gpu else "cpu", devices=1, precision=cfg.precision,
-        max_epochs=cfg.steps // cfg.eval_every, logger=_loggers(cfg, folder), callbacks=[checkpointing, ExactResume(), *(callbacks or [])],
-        enable_progress_bar=False, enable_model_summary=False, num_sanity_val_steps=0, log_every_n_steps=50,
-        deterministic=not use_gpu, default_root_dir=str(folder),
+        accelerator="gpu" if use_gpu else "cpu",
+        devices=1,
+        precision=cfg.precision,
+        max_epochs=cfg.steps // cfg.eval_every,
+        logger=_loggers(cfg, folder),
+        callbacks=[checkpointing, ExactResume(), *(callbacks or [])],
+        enable_progress_bar=False,
+        enable_model_summary=False,
+        num_sanity_val_steps=0,
+        log_every_n_steps=50,
+        deterministic=not use_gpu,
+        default_root_dir=str(folder),
     )
 
 
@@ -117,8 +126,12 @@ def first_missing(folder: Path) -> Path | None:
 
 def running_elsewhere(cfg: RunConfig, folder: Path) -> dict[str, Any]:
     """The outcome of a run whose lock another process holds: reported, never written."""
-    return {"run_id": folder.name, "config": to_dict(cfg), "status": "running",
-            "reason": f"run {folder.name} is being trained by another process ({holder(folder)}); skipped here"}
+    return {
+        "run_id": folder.name,
+        "config": to_dict(cfg),
+        "status": "running",
+        "reason": f"run {folder.name} is being trained by another process ({holder(folder)}); skipped here",
+    }
 
 
 def execute(cfg: RunConfig, out: Path, record_setup_errors: bool = False) -> dict[str, Any]:
@@ -159,8 +172,12 @@ def _train(cfg: RunConfig, folder: Path, dm: Any, model: Any) -> dict[str, Any]:
     resumed_from = resumable_step(checkpoint)
     continue_log(metrics_csv(folder), resumed_from)
     trainer = make_trainer(cfg, folder)
-    record: dict[str, Any] = {"run_id": run_id(cfg), "config": to_dict(cfg), "resumed_from_step": resumed_from,
-                              "provenance": {**provenance(), "device": str(device), "precision": cfg.precision, "deterministic": not use_gpu}}
+    record: dict[str, Any] = {
+        "run_id": run_id(cfg),
+        "config": to_dict(cfg),
+        "resumed_from_step": resumed_from,
+        "provenance": {**provenance(), "device": str(device), "precision": cfg.precision, "deterministic": not use_gpu},
+    }
     start = time.perf_counter()
     if use_gpu:
         torch.cuda.reset_peak_memory_stats()

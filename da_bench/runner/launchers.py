@@ -1,5 +1,6 @@
 """Launchers: ``local`` (one after another), ``parallel`` (N worker processes, each pinned to a GPU
 or to its share of the CPU cores) and ``ray`` (one Ray task per run, on a cluster or a local instance)."""
+
 from __future__ import annotations
 
 import os
@@ -129,9 +130,12 @@ class Progress:
             cfg = record.get("config", {})
             note = "" if status in ("done", "running") else f"  FAILED: {record.get('reason')}"
             elsewhere = f", running elsewhere {self.counts['running']}" if self.counts["running"] else ""
-            print(f"[{finished}/{self.total}] done {self.counts['done']}, failed {self.counts['failed']}{elsewhere}, remaining {remaining}, "
-                  f"eta {int(eta // 60)}m{int(eta % 60):02d}s | {cfg.get('method')} {cfg.get('source')}->{cfg.get('target')} seed {cfg.get('seed')}{note}",
-                  file=self.stream, flush=True)
+            print(
+                f"[{finished}/{self.total}] done {self.counts['done']}, failed {self.counts['failed']}{elsewhere}, remaining {remaining}, "
+                f"eta {int(eta // 60)}m{int(eta % 60):02d}s | {cfg.get('method')} {cfg.get('source')}->{cfg.get('target')} seed {cfg.get('seed')}{note}",
+                file=self.stream,
+                flush=True,
+            )
 
 
 def pending_configs(configs: list[RunConfig], out: Path, retry_failed: bool) -> tuple[list[RunConfig], int, int]:
@@ -160,8 +164,17 @@ def write_manifest(name: str, configs: list[RunConfig], out: Path) -> None:
     write_json_atomic(out / "sweeps" / f"{check_name(name)}.json", {"name": name, "runs": entries})
 
 
-def run_sweep(name: str, configs: list[RunConfig], out: Path, launcher: str = "local", workers: int = 1, retry_failed: bool = False,
-              quiet: bool = False, plugins: list[str] | None = None, ray_address: str | None = None) -> dict[str, int]:
+def run_sweep(
+    name: str,
+    configs: list[RunConfig],
+    out: Path,
+    launcher: str = "local",
+    workers: int = 1,
+    retry_failed: bool = False,
+    quiet: bool = False,
+    plugins: list[str] | None = None,
+    ray_address: str | None = None,
+) -> dict[str, int]:
     """Run what is not done yet; counts of total, done, failed and ``running`` (locked by another process)."""
     launch = LAUNCHERS.get(launcher)
     if workers < 1:
@@ -171,9 +184,11 @@ def run_sweep(name: str, configs: list[RunConfig], out: Path, launcher: str = "l
     write_manifest(name, configs, out)
     todo, done, failed = pending_configs(configs, out, retry_failed)
     if not quiet:
-        print(f"sweep '{name}': {len(configs)} runs, {done} already done, {failed} failed earlier (kept; --retry-failed reruns them), {len(todo)} to run",
-              file=sys.stderr, flush=True)
+        print(
+            f"sweep '{name}': {len(configs)} runs, {done} already done, {failed} failed earlier (kept; --retry-failed reruns them), {len(todo)} to run",
+            file=sys.stderr,
+            flush=True,
+        )
     progress = Progress(len(todo), quiet)
     launch(todo, out, workers, plugins or [], progress, ray_address=ray_address)
-    return {"total": len(configs), "done": done + progress.counts["done"], "failed": failed + progress.counts["failed"],
-            "running": progress.counts["running"]}
+    return {"total": len(configs), "done": done + progress.counts["done"], "failed": failed + progress.counts["failed"], "running": progress.counts["running"]}

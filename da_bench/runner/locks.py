@@ -1,5 +1,6 @@
 """One lock per run folder: the process that trains a run holds ``fcntl.flock`` on ``<run>/lock`` for the run's
 whole life. The kernel releases it when that process ends, however it ends, so a killed run's lock is free again."""
+
 from __future__ import annotations
 
 import fcntl

@@ -1,4 +1,5 @@
 """Run records: one ``record.json`` per run folder, written atomically (temporary file + rename)."""
+
 from __future__ import annotations
 
 import json
@@ -48,6 +49,7 @@ def git_state(package_dir: Path = PACKAGE_DIR) -> dict[str, Any]:
     Only the package counts as dirty: run records written into the work tree (``paper_results/``) and
     edited sweep files do not change the code that ran.
     """
+
     def git(*args: str) -> str:
         return subprocess.run(["git", *args], cwd=package_dir, capture_output=True, text=True, timeout=10).stdout.strip()
 
@@ -65,5 +67,11 @@ def provenance() -> dict[str, Any]:
 
     import da_bench
 
-    return {**git_state(), "da_bench": da_bench.__version__, "torch": torch.__version__, "lightning": pytorch_lightning.__version__,
-            "python": platform.python_version(), "host": platform.node()}
+    return {
+        **git_state(),
+        "da_bench": da_bench.__version__,
+        "torch": torch.__version__,
+        "lightning": pytorch_lightning.__version__,
+        "python": platform.python_version(),
+        "host": platform.node(),
+    }

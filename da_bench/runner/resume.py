@@ -1,5 +1,6 @@
 """Exact resume: every random number generator's state travels in the checkpoint, checkpoints are read
 without unpickling code, and the CSV log is flushed before each checkpoint so a resumed run can continue it."""
+
 from __future__ import annotations
 
 import random
@@ -63,6 +64,9 @@ def resumable_step(checkpoint: Path) -> int | None:
         corrupt = checkpoint.with_suffix(".corrupt")
         checkpoint.rename(corrupt)
         reason = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-        print(f"da-bench: checkpoint {checkpoint} does not load safely ({reason[:200]}); set aside as {corrupt.name}, the run starts afresh.",
-              file=sys.stderr, flush=True)
+        print(
+            f"da-bench: checkpoint {checkpoint} does not load safely ({reason[:200]}); set aside as {corrupt.name}, the run starts afresh.",
+            file=sys.stderr,
+            flush=True,
+        )
         return None

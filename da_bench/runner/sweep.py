@@ -14,6 +14,7 @@ method_overrides: {dann: {losses: {dann: {width: 100}}}}
 A sweep may start from another with ``extends: other.yaml`` (a path relative to its own file): the
 parent's keys are merged under the child's, so a variant states only what it changes.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -85,7 +86,9 @@ def check_shape(data: dict[str, Any]) -> None:
     """Each sweep key holds the kind of value it needs (a list, a mapping ...), named in one sentence."""
     for key in data:
         if key not in SWEEP_KEYS:
-            raise ConfigError(f"Unknown sweep key '{key}'. Did you mean '{closest_first(key, sorted(SWEEP_KEYS))[0]}'? Valid keys: {', '.join(sorted(SWEEP_KEYS))}.")
+            raise ConfigError(
+                f"Unknown sweep key '{key}'. Did you mean '{closest_first(key, sorted(SWEEP_KEYS))[0]}'? Valid keys: {', '.join(sorted(SWEEP_KEYS))}."
+            )
     for key in ("methods", "pairs", "seeds"):
         if key in data:
             _must(isinstance(data[key], list) and bool(data[key]), key, "a non-empty list (e.g. [a, b])", data[key])
@@ -98,14 +101,19 @@ def check_shape(data: dict[str, Any]) -> None:
     search = data.get("random_search") or {}
     for key in search:
         if key not in SEARCH_KEYS:
-            raise ConfigError(f"Unknown key '{key}' in 'random_search'. Did you mean '{closest_first(key, sorted(SEARCH_KEYS))[0]}'? Valid keys: {', '.join(sorted(SEARCH_KEYS))}.")
+            raise ConfigError(
+                f"Unknown key '{key}' in 'random_search'. "
+                f"Did you mean '{closest_first(key, sorted(SEARCH_KEYS))[0]}'? Valid keys: {', '.join(sorted(SEARCH_KEYS))}."
+            )
     trials = search.get("trials", 4)
     _must(isinstance(trials, int) and not isinstance(trials, bool) and trials > 0, "random_search.trials", "a positive number of trials", trials)
     methods = data.get("methods") or []
     for method, over in (data.get("method_overrides") or {}).items():
         _must(isinstance(over, dict), f"method_overrides.{method}", "a mapping of config keys", over)
         if methods and method not in methods:
-            raise ConfigError(f"Sweep key 'method_overrides' names method '{method}', which is not in 'methods' ({', '.join(methods)}); fix the name or add the method.")
+            raise ConfigError(
+                f"Sweep key 'method_overrides' names method '{method}', which is not in 'methods' ({', '.join(methods)}); fix the name or add the method."
+            )
 
 
 def expand(data: dict[str, Any], overrides: dict[str, Any] | None = None) -> Sweep:

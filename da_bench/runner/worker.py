@@ -2,6 +2,7 @@
 
 Exits 0 once the run's record is written (done or failed, set-up errors included), and ``RUNNING_ELSEWHERE``
 when another process holds the run's lock."""
+
 from __future__ import annotations
 
 import argparse
