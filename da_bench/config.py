@@ -103,9 +103,16 @@ def type_name(hint: Any) -> str:
     return hint.__name__ if isinstance(hint, type) and not typing.get_args(hint) else str(hint).replace("typing.", "")
 
 
-def unknown_key_message(key: str, valid: list[str]) -> str:
-    ranked = closest_first(key, valid)
-    return f"Unknown config key '{key}'. Did you mean '{ranked[0]}'? Valid keys: {', '.join(sorted(valid))}."
+def unknown_key_message(key: str, valid: list[str] | set[str], kind: str = "config key") -> str:
+    """``Unknown <kind> 'key'. Did you mean ...? Valid keys: ...`` (kind: config key, sweep key, ...)."""
+    ranked = closest_first(key, sorted(valid))
+    return f"Unknown {kind} '{key}'. Did you mean '{ranked[0]}'? Valid keys: {', '.join(sorted(valid))}."
+
+
+def invalid_choice(key: str, value: Any, choices: list[str]) -> ConfigError:
+    """A config value that is not one of ``choices``, with the closest one."""
+    ranked = closest_first(str(value), choices)
+    return ConfigError(f"Config key '{key}' has invalid value {value!r}. Did you mean '{ranked[0]}'? Valid choices: {', '.join(choices)}.")
 
 
 def _check_ranges(cfg: RunConfig) -> None:
@@ -132,10 +139,7 @@ def _check_nested(cfg: RunConfig) -> None:
                 raise ConfigError(f"Config key '{key}.{name}' must be a mapping of settings (e.g. {example}), got {value!r}.")
     for logger in cfg.loggers:
         if logger not in LOGGERS:
-            raise ConfigError(
-                f"Config key 'loggers' has unknown logger {logger!r}. "
-                f"Did you mean '{closest_first(str(logger), LOGGERS)[0]}'? Valid choices: {', '.join(LOGGERS)}."
-            )
+            raise invalid_choice("loggers", logger, LOGGERS)
 
 
 def validate(cfg: RunConfig) -> RunConfig:
@@ -149,8 +153,7 @@ def validate(cfg: RunConfig) -> RunConfig:
     for name, choices in CHOICES.items():
         value = getattr(cfg, name)
         if value not in choices:
-            ranked = closest_first(str(value), choices)
-            raise ConfigError(f"Config key '{name}' has invalid value {value!r}. Did you mean '{ranked[0]}'? Valid choices: {', '.join(choices)}.")
+            raise invalid_choice(name, value, choices)
     _check_ranges(cfg)
     _check_nested(cfg)
     if cfg.steps % cfg.eval_every:

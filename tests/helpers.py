@@ -34,6 +34,13 @@ def fake_record(
     )
 
 
+def lr_trial(root: Path, lr: float, seed: int, points: list[tuple[float, float]]) -> None:
+    """A DANN MNIST->USPS record of one grid trial (run id '<lr>-<seed>'): one evaluation point per
+    (source-val accuracy, target test accuracy) pair."""
+    history = [{"step": i, "source_val_acc": sv, "target_test_acc": tt} for i, (sv, tt) in enumerate(points, 1)]
+    fake_record(root, f"{lr}-{seed}", "dann", "mnist", "usps", seed, None, config={"lr": lr}, history=history)
+
+
 def fake_manifest(root: Path, name: str, runs: list[tuple[str, str, str, str, int]]) -> None:
     write_json_atomic(
         root / "sweeps" / f"{name}.json",

@@ -1,4 +1,4 @@
-from helpers import fake_manifest, fake_record
+from helpers import fake_manifest, fake_record, lr_trial
 
 from da_bench.report.collect import collect, domain_label, method_label, pair_label
 
@@ -34,17 +34,7 @@ def test_expected_counts_seeds_per_setting_not_runs(tmp_path):
     fake_manifest(tmp_path, "grid", manifest)
     for lr, source_val in ((0.01, 0.9), (0.03, 0.5)):
         for seed in range(2):
-            fake_record(
-                tmp_path,
-                f"{lr}-{seed}",
-                "dann",
-                "mnist",
-                "usps",
-                seed,
-                None,
-                config={"lr": lr},
-                history=[{"step": 1, "source_val_acc": source_val, "target_test_acc": 0.6 + seed / 10}],
-            )
+            lr_trial(tmp_path, lr, seed, [(source_val, 0.6 + seed / 10)])
     fake_record(tmp_path, "0.01-2", "dann", "mnist", "usps", 2, None, status="failed", config={"lr": 0.01})
     cell = collect(tmp_path, "source-val").cells[("dann", "MNIST->USPS")]
     assert cell.expected == 3 and sorted(cell.values) == [60.0, 70.0] and cell.failed == 1 and cell.failed_elsewhere == 0

@@ -1,5 +1,5 @@
 import pytest
-from helpers import fake_manifest, fake_record
+from helpers import fake_manifest, fake_record, lr_trial
 
 from da_bench.cli import main, write_tables
 from da_bench.runner.records import write_json_atomic
@@ -92,17 +92,7 @@ def test_reference_with_all_rules_is_refused(runs, capsys):
 def test_sweep_tables_are_the_table_commands_tables(tmp_path, capsys):
     for lr, accs in ((0.01, (0.6, 0.7)), (0.03, (0.5, 0.9))):
         for seed, acc in enumerate(accs):
-            fake_record(
-                tmp_path,
-                f"{lr}-{seed}",
-                "dann",
-                "mnist",
-                "usps",
-                seed,
-                None,
-                config={"lr": lr},
-                history=[{"step": 1, "source_val_acc": 0.8 if lr == 0.01 else 0.7, "target_test_acc": acc}],
-            )
+            lr_trial(tmp_path, lr, seed, [(0.8 if lr == 0.01 else 0.7, acc)])
     fake_manifest(tmp_path, "g", [(f"{lr}-{seed}", "dann", "mnist", "usps", seed) for lr in (0.01, 0.03) for seed in range(2)])
     write_tables(tmp_path, tmp_path / "tables", "t", ["source-val", "oracle"], None)
     capsys.readouterr()

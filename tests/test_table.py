@@ -1,7 +1,7 @@
 import statistics
 
 import pytest
-from helpers import fake_manifest, fake_record
+from helpers import fake_manifest, fake_record, lr_trial
 
 from da_bench.report.collect import collect
 from da_bench.report.render import latex_escape, render
@@ -127,18 +127,8 @@ def grid_records(root):
         (0.03, 1): [(0.65, 0.66), (0.60, 0.70)],
     }
     for (lr, seed), history in points.items():
-        fake_record(
-            root,
-            f"lr{lr}-{seed}",
-            "dann",
-            "mnist",
-            "usps",
-            seed,
-            None,
-            config={"lr": lr},
-            history=[{"step": i, "source_val_acc": sv, "target_test_acc": tt} for i, (sv, tt) in enumerate(history, 1)],
-        )
-    fake_manifest(root, "grid", [(f"lr{lr}-{seed}", "dann", "mnist", "usps", seed) for lr, seed in points])
+        lr_trial(root, lr, seed, history)
+    fake_manifest(root, "grid", [(f"{lr}-{seed}", "dann", "mnist", "usps", seed) for lr, seed in points])
 
 
 @pytest.mark.parametrize(

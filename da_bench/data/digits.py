@@ -58,14 +58,23 @@ def _images(array: np.ndarray) -> torch.Tensor:
 MNIST_LAYOUT = "mnist/{train,t10k}-{images-idx3,labels-idx1}-ubyte[.gz]"
 
 
+def read_mnist_pair(folder: Path, prefix: str) -> tuple[Path, np.ndarray, np.ndarray] | None:
+    """The images file of ``<prefix>-{images-idx3,labels-idx1}-ubyte[.gz]`` in ``folder`` and its images and labels,
+    checked to pair one-to-one; None where either file is absent."""
+    images, labels = _find(folder, f"{prefix}-images-idx3-ubyte"), _find(folder, f"{prefix}-labels-idx1-ubyte")
+    if not (images and labels):
+        return None
+    x, y = read_idx(images), read_idx(labels)
+    check_count(labels, len(y), len(x), f"images in '{images.name}'", "the two files do not belong together: download both again")
+    return images, x, y
+
+
 def load_mnist(root: Path, cache: Path) -> DomainData:
     folder = require(root / "mnist", "mnist", MNIST_LAYOUT)
     splits = {}
     for split, prefix in (("train", "train"), ("test", "t10k")):
-        images, labels = _find(folder, f"{prefix}-images-idx3-ubyte"), _find(folder, f"{prefix}-labels-idx1-ubyte")
-        if images and labels:
-            x, y = read_idx(images), read_idx(labels)
-            check_count(labels, len(y), len(x), f"images in '{images.name}'", "the two files do not belong together: download both again")
+        if (pair := read_mnist_pair(folder, prefix)) is not None:
+            _, x, y = pair
             splits[split] = Split(_images(x), torch.from_numpy(y.astype(np.int64)), np.arange(len(y)) + (0 if split == "train" else 10**6))
     if not splits:
         raise DataError(f"Domain 'mnist' found no image/label file pair in '{folder}'; expected layout: {MNIST_LAYOUT}.")
@@ -171,11 +180,11 @@ def _built_mnist_m_train(root: Path, cache: Path) -> Split | None:
     training files and the BSDS500 photos are under the data root, else None. Origins: MNIST training indices."""
     from da_bench.data.mnistm_build import mnistm_train, photo_files
 
-    images, labels, photos = _find(root / "mnist", "train-images-idx3-ubyte"), _find(root / "mnist", "train-labels-idx1-ubyte"), photo_files(root)
-    if not (images and labels and photos):
+    photos = photo_files(root)
+    pair = read_mnist_pair(root / "mnist", "train") if photos else None
+    if pair is None:
         return None
-    digits, y = read_idx(images), read_idx(labels)
-    check_count(labels, len(y), len(digits), f"images in '{images.name}'", "the two files do not belong together: download both again")
+    images, digits, y = pair
     x = mnistm_train(images, digits, photos, cache)
     return Split(_images(x), torch.from_numpy(y[: len(x)].astype(np.int64)), np.arange(len(x)))
 

@@ -117,6 +117,11 @@ def load_manifests(root: Path) -> list[dict[str, Any]]:
 def collect(root: Path, rule: str) -> Collected:
     """Cells of the runs under ``root``: per (method, pair), the hyperparameter setting chosen by ``rule``
     (see :mod:`da_bench.report.hparams`) and its selected accuracies; the manifests' seeds as expected counts."""
+    return collect_rules(root, [rule])[rule]
+
+
+def collect_rules(root: Path, rules: list[str]) -> dict[str, Collected]:
+    """:func:`collect` for several rules, reading the records and manifests once."""
     methods: list[str] = []
     pairs: list[str] = []
 
@@ -141,7 +146,10 @@ def collect(root: Path, rule: str) -> Collected:
             groups[key].append(record)
     if not methods:
         raise ValueError(f"No run records (runs/<id>/record.json) or sweep manifests under '{root}'; pass the --out folder of a sweep that has run.")
-    cells = {key: choose(records, rule) for key, records in groups.items()}
-    for key, seeds in expected_seeds.items():
-        cells.setdefault(key, Cell()).expected = len(seeds)
-    return Collected(cells, methods, pairs)
+    collected = {}
+    for rule in rules:
+        cells = {key: choose(records, rule) for key, records in groups.items()}
+        for key, seeds in expected_seeds.items():
+            cells.setdefault(key, Cell()).expected = len(seeds)
+        collected[rule] = Collected(cells, methods, pairs)
+    return collected

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from da_bench.report.collect import collect
+from da_bench.report.collect import collect, collect_rules
 from da_bench.report.plot import bar_chart
 from da_bench.report.render import render
 from da_bench.report.table import Table, build_table, load_reference, selection_comparison
@@ -23,7 +23,8 @@ def leaderboard(runs: Path, rule: str, title: str, reference: Path | None = None
                 "Published numbers (--reference) sit beside per-pair cells, but '--selection all' shows averages over pairs, "
                 "which papers do not report for the same pairs; pass one or the other."
             )
-        return selection_comparison({r: build_table(collect(runs, r), r, title) for r in selection_rules()}, title)
+        rules = selection_rules()
+        return selection_comparison({r: build_table(c, r, title) for r, c in collect_rules(runs, rules).items()}, title)
     ref = load_reference(reference, benchmark, backbone) if reference else None
     return build_table(collect(runs, rule), rule, title, ref)
 

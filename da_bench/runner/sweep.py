@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from da_bench.config import ConfigError, RunConfig, closest_first, deep_merge, from_dict, load_yaml, set_path
+from da_bench.config import ConfigError, RunConfig, deep_merge, from_dict, load_yaml, set_path, unknown_key_message
 from da_bench.methods import resolve_method, search_space
 
 SWEEP_KEYS = {"name", "extends", "base", "methods", "pairs", "seeds", "grid", "random_search", "method_overrides"}
@@ -86,9 +86,7 @@ def check_shape(data: dict[str, Any]) -> None:
     """Each sweep key holds the kind of value it needs (a list, a mapping ...), named in one sentence."""
     for key in data:
         if key not in SWEEP_KEYS:
-            raise ConfigError(
-                f"Unknown sweep key '{key}'. Did you mean '{closest_first(key, sorted(SWEEP_KEYS))[0]}'? Valid keys: {', '.join(sorted(SWEEP_KEYS))}."
-            )
+            raise ConfigError(unknown_key_message(key, SWEEP_KEYS, "sweep key"))
     for key in ("methods", "pairs", "seeds"):
         if key in data:
             _must(isinstance(data[key], list) and bool(data[key]), key, "a non-empty list (e.g. [a, b])", data[key])
@@ -101,10 +99,7 @@ def check_shape(data: dict[str, Any]) -> None:
     search = data.get("random_search") or {}
     for key in search:
         if key not in SEARCH_KEYS:
-            raise ConfigError(
-                f"Unknown key '{key}' in 'random_search'. "
-                f"Did you mean '{closest_first(key, sorted(SEARCH_KEYS))[0]}'? Valid keys: {', '.join(sorted(SEARCH_KEYS))}."
-            )
+            raise ConfigError(unknown_key_message(key, SEARCH_KEYS, "random_search key"))
     trials = search.get("trials", 4)
     _must(isinstance(trials, int) and not isinstance(trials, bool) and trials > 0, "random_search.trials", "a positive number of trials", trials)
     methods = data.get("methods") or []

@@ -10,8 +10,6 @@ import json
 import sys
 from pathlib import Path
 
-import torch
-
 RUNNING_ELSEWHERE = 75  # EX_TEMPFAIL: nothing was done here; the run's own process will finish it
 
 
@@ -29,8 +27,6 @@ def main() -> int:
     import_builtins()
     load_plugins(args.plugin)
     cfg = from_dict(json.loads(Path(args.spec).read_text()))
-    if cfg.threads:
-        torch.set_num_threads(cfg.threads)
     record = execute(cfg, Path(args.out), record_setup_errors=True)
     return RUNNING_ELSEWHERE if record["status"] == "running" else 0
 
