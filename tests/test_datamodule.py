@@ -7,6 +7,7 @@ from test_digits import mnist_m_tree, write_idx
 from da_bench.config import from_dict
 from da_bench.data.datamodule import PairedDataModule, concat_splits
 from da_bench.data.domains import DataError, Split
+from da_bench.registry import DOMAINS
 
 
 def module(**kw) -> PairedDataModule:
@@ -85,6 +86,26 @@ def test_source_never_contains_a_target_test_digit(shared_root):
     # MNIST-M test split, made from MNIST test digits (origins from 10**6 on), so nothing leaves the source
     assert len(dm.splits["source_train"]) + len(dm.splits["source_val"]) == 60000
     assert min(test_origins) >= 10**6 and len(test_origins) == 9001
+
+
+DIGIT_PAIRS = [("mnist", "usps"), ("usps", "mnist"), ("mnist", "mnist_m"), ("mnist_m", "mnist"), ("usps", "mnist_m"), ("mnist_m", "usps")]
+
+
+@pytest.mark.parametrize("source, target", DIGIT_PAIRS)
+def test_no_source_digit_behind_a_target_test_image_on_any_digits_pair(shared_root, source, target):
+    """The rule per pair: MNIST and MNIST-M share a collection (MNIST-M images are MNIST digits on photos), so their
+    origin ids must not meet; USPS is other handwriting, so it shares no digit with either."""
+    dm = module(source=source, target=target, data_root=str(shared_root))
+    s, t = DOMAINS.get(source).lineage, DOMAINS.get(target).lineage
+    if s.collection == t.collection:
+        source_origins = np.concatenate([dm.splits["source_train"].origin, dm.splits["source_val"].origin])
+        test_origins = dm.splits["target_test"].origin
+        assert s.collection == "mnist" and len(test_origins) == {"mnist": 10000, "mnist_m": 9001}[target]
+        assert not np.isin(source_origins, test_origins).any()
+    else:
+        assert "usps" in (s.collection, t.collection)
+    # nothing had to be dropped: each source keeps its whole training split (the digits' test splits are the target tests)
+    assert len(dm.splits["source_train"]) + len(dm.splits["source_val"]) == {"mnist": 60000, "usps": 7291, "mnist_m": 59001}[source]
 
 
 def test_joined_splits_keep_their_origins():
