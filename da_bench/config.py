@@ -34,6 +34,7 @@ class RunConfig:
     freeze_backbone: bool = False
     init_checkpoint: str | None = None
     bottleneck_dim: int = 0
+    bottleneck_dropout: float = 0.5
     head_hidden: list[int] = field(default_factory=lambda: [100, 100])
     tasks: dict[str, dict[str, Any]] = field(default_factory=dict)
     losses: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -125,6 +126,8 @@ def _check_ranges(cfg: RunConfig) -> None:
     for name in FRACTIONS:
         if not 0.0 < getattr(cfg, name) < 1.0:
             raise ConfigError(f"Config key '{name}' must lie strictly between 0 and 1, got {getattr(cfg, name)!r}.")
+    if not 0.0 <= cfg.bottleneck_dropout < 1.0:
+        raise ConfigError(f"Config key 'bottleneck_dropout' must lie in [0, 1), got {cfg.bottleneck_dropout!r}.")
     if not 0.0 <= cfg.momentum < 1.0:
         raise ConfigError(f"Config key 'momentum' must lie in [0, 1), got {cfg.momentum!r}.")
     if not all(isinstance(h, int) and not isinstance(h, bool) and h > 0 for h in cfg.head_hidden):

@@ -125,7 +125,7 @@ class Method(pl.LightningModule):
         self.num_classes = num_classes
         self.backbone = self._build_backbone(input_shape)
         feature_dim = self.backbone.out_dim
-        self.bottleneck = bottleneck(feature_dim, self.cfg.bottleneck_dim) if self.cfg.bottleneck_dim else nn.Identity()
+        self.bottleneck = bottleneck(feature_dim, self.cfg.bottleneck_dim, self.cfg.bottleneck_dropout) if self.cfg.bottleneck_dim else nn.Identity()
         feature_dim = self.cfg.bottleneck_dim or feature_dim
         self.tasks = self._task_table()
         self.heads = nn.ModuleDict({name: mlp_classifier(feature_dim, k, tuple(self.cfg.head_hidden)) for name, (k, _, _) in self.tasks.items()})

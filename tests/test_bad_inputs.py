@@ -65,6 +65,8 @@ RUN_CASES = [
     ("loss weight text", ["method=dann", "losses.dann.weight=high"], "'losses.dann.weight'"),
     ("loss schedule typo", ["method=dann", "losses.dann.schedule=rampp"], "'rampp'"),
     ("grl schedule typo", ["method=dann", "losses.dann.grl_schedule=linear"], "'linear'"),
+    ("grl gamma without the ramp", ["method=dann", "losses.dann.grl_schedule=constant", "losses.dann.grl_gamma=4"], "grl_gamma"),
+    ("bottleneck dropout of one", ["bottleneck_dim=8", "bottleneck_dropout=1.0"], "'bottleneck_dropout'"),
     ("mmd estimator typo", ["method=dan", "losses.mmd.estimator=cubic"], "'cubic'"),
     ("unknown loss", ["losses.nope.weight=1"], "'nope'"),
     ("losses not a mapping", ["losses=[dann]"], "'losses'"),

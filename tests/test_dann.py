@@ -29,3 +29,11 @@ def test_reversed_gradient_follows_the_lambda_ramp_but_the_discriminator_trains_
         grads[p] = (out.source_features.grad.abs().sum().item(), next(loss.discriminator.parameters()).grad.clone())
     assert grads[0.0][0] == 0.0 and grads[1.0][0] > 0  # no gradient into the features at p = 0
     assert torch.allclose(grads[0.0][1], grads[1.0][1])  # the discriminator's update does not depend on lambda
+
+
+def test_grl_gamma_gives_tllibs_warm_start_ramp_in_iterations():
+    # TLlib's WarmStartGradientReverseLayer: 2 / (1 + exp(-i / 1000)) - 1 at iteration i; with 4,000 steps,
+    # grl_gamma = 4 and iteration 1,000 is p = 0.25: 2 / (1 + e^-1) - 1 = 0.4621171572600098 (by hand)
+    loss = DANNLoss(16, 4, width=8, depth=1, batch_norm=False, grl_gamma=4.0)
+    assert loss.grl_coeff(0.25) == pytest.approx(0.4621171572600098, abs=1e-12)
+    assert DANNLoss(16, 4, width=8, depth=1).grl_coeff(0.25) == pytest.approx(2 / (1 + 2.718281828459045**-2.5) - 1)  # the paper's 10

@@ -23,3 +23,15 @@ def test_classifier_and_bottleneck_widths():
     assert [(m.in_features, m.out_features) for m in head if isinstance(m, nn.Linear)] == [(768, 100), (100, 100), (100, 10)]
     assert mlp_classifier(8, 3)(torch.randn(2, 8)).shape == (2, 3)
     assert bottleneck(2048, 256)(torch.randn(4, 2048)).shape == (4, 256)
+
+
+def test_bottleneck_dropout_is_configurable_and_zero_gives_tllibs_linear_bn_relu():
+    from da_bench.config import from_dict
+    from da_bench.methods import build_method
+
+    def dropouts(**kw):
+        cfg = from_dict({"source": "moons", "target": "moons_rot35", "backbone": "mlp", "bottleneck_dim": 8, **kw})
+        return [m.p for m in build_method(cfg, (2,), 2).bottleneck.modules() if isinstance(m, nn.Dropout)]
+
+    assert dropouts() == [0.5]
+    assert dropouts(bottleneck_dropout=0.0) == [0.0]

@@ -2,10 +2,13 @@
 
 L_d = -E_s[log D(G(x))] - E_t[log(1 - D(G(x)))] (JMLR 2016, Eq. 9/10); the gradient reversal layer
 scales the gradient into the feature extractor by -lambda_p, lambda_p = 2 / (1 + exp(-10 p)) - 1
-(Sec. 5.2.2), while the discriminator itself trains with weight 1.
+(Sec. 5.2.2), while the discriminator itself trains with weight 1. ``grl_gamma`` sets the ramp's 10: TLlib's
+warm-start reversal, 2 / (1 + exp(-i / 1000)) - 1 at iteration i, is ``grl_gamma = steps / 1000``.
 """
 
 from __future__ import annotations
+
+import functools
 
 from torch import Tensor
 
@@ -13,7 +16,8 @@ from da_bench.losses.base import AdaptationLoss, StepOutputs, discriminate, doma
 from da_bench.models.grl import reverse_gradient
 from da_bench.models.heads import DomainDiscriminator
 from da_bench.registry import UnknownNameError, unknown_name_message
-from da_bench.schedules import WEIGHT_SCHEDULES
+from da_bench.config import ConfigError
+from da_bench.schedules import WEIGHT_SCHEDULES, dann_ramp
 
 
 @register_loss("dann")
@@ -31,13 +35,16 @@ class DANNLoss(AdaptationLoss):
         batch_norm: bool = True,
         grl_schedule: str = "dann_ramp",
         grl_max: float = 1.0,
+        grl_gamma: float = 10.0,
     ) -> None:
         super().__init__(feature_dim, num_classes)
         self.discriminator_shape = (width, depth, batch_norm)
         self.discriminator = DomainDiscriminator(feature_dim, *self.discriminator_shape)
         if grl_schedule not in WEIGHT_SCHEDULES:
             raise UnknownNameError(unknown_name_message("gradient-reversal schedule", grl_schedule, list(WEIGHT_SCHEDULES)))
-        self.grl_schedule = WEIGHT_SCHEDULES[grl_schedule]
+        if grl_gamma != 10.0 and grl_schedule != "dann_ramp":
+            raise ConfigError(f"grl_gamma sets the steepness of the 'dann_ramp' schedule only, not of '{grl_schedule}'; drop grl_gamma or use dann_ramp.")
+        self.grl_schedule = functools.partial(dann_ramp, gamma=grl_gamma) if grl_schedule == "dann_ramp" else WEIGHT_SCHEDULES[grl_schedule]
         self.grl_max = grl_max
 
     def grl_coeff(self, progress: float) -> float:

@@ -6,7 +6,7 @@ from torch import Tensor, nn
 
 
 def bottleneck(in_dim: int, out_dim: int, dropout: float = 0.5) -> nn.Sequential:
-    """Linear + batch norm + ReLU + dropout, the bottleneck of the TLlib ResNet recipes."""
+    """Linear + batch norm + ReLU + dropout (TLlib's ``ImageClassifier`` bottleneck is Linear + BN + ReLU: ``dropout=0``)."""
     return nn.Sequential(nn.Linear(in_dim, out_dim), nn.BatchNorm1d(out_dim), nn.ReLU(inplace=True), nn.Dropout(dropout))
 
 
