@@ -12,11 +12,11 @@ import functools
 
 from torch import Tensor
 
+from da_bench.config import ConfigError
 from da_bench.losses.base import AdaptationLoss, StepOutputs, discriminate, domain_bce, register_loss
 from da_bench.models.grl import reverse_gradient
 from da_bench.models.heads import DomainDiscriminator
 from da_bench.registry import UnknownNameError, unknown_name_message
-from da_bench.config import ConfigError
 from da_bench.schedules import WEIGHT_SCHEDULES, dann_ramp
 
 
