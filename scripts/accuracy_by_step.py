@@ -1,0 +1,62 @@
+"""Mean and spread over seeds of an evaluated metric at each evaluation step, per method and pair, from run records.
+
+    python scripts/accuracy_by_step.py paper_results/digits_full_runs [--metric target_test_acc] [--every 2000]
+
+Shows the trend of cut-down schedules (how far a run still was from its plateau) and how noisy a selection score
+is between checkpoints. Rows: method, pair; columns: evaluation steps; cells: mean (std) in percent over seeds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+from collections import defaultdict
+from pathlib import Path
+
+from da_bench.report.collect import method_label, pair_label
+from da_bench.runner.records import iter_records
+
+
+def by_step(roots: list[Path], metric: str) -> dict[tuple[str, str], dict[int, list[float]]]:
+    """(method, pair) -> step -> the metric of each finished run at that step."""
+    table: dict[tuple[str, str], dict[int, list[float]]] = defaultdict(lambda: defaultdict(list))
+    for root in roots:
+        for record in iter_records(root):
+            if record.get("status") != "done":
+                continue
+            cfg = record["config"]
+            key = (method_label(cfg["method"]), pair_label(cfg["source"], cfg["target"]))
+            for point in record["history"]:
+                if point.get(metric) is not None:
+                    table[key][int(point["step"])].append(100 * float(point[metric]))
+    return table
+
+
+def cell(values: list[float]) -> str:
+    spread = f" ({statistics.stdev(values):.1f})" if len(values) > 1 else ""
+    return f"{statistics.fmean(values):.1f}{spread}"
+
+
+def markdown(table: dict[tuple[str, str], dict[int, list[float]]], every: int) -> str:
+    steps = sorted({s for points in table.values() for s in points if s % every == 0 or s == max(points)})
+    lines = ["| method | pair | n | " + " | ".join(str(s) for s in steps) + " |", "|---|---|---|" + "---|" * len(steps)]
+    for (method, pair), points in sorted(table.items(), key=lambda kv: (kv[0][1], kv[0][0])):
+        n = max(len(v) for v in points.values())
+        lines.append(f"| {method} | {pair} | {n} | " + " | ".join(cell(points[s]) if s in points else "" for s in steps) + " |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("runs", nargs="+", type=Path, help="sweep output folders")
+    parser.add_argument("--metric", default="target_test_acc", help="a key of the records' history, e.g. source_val_acc")
+    parser.add_argument("--every", type=int, default=1, help="show only steps that are multiples of this (and each run's last)")
+    args = parser.parse_args()
+    table = by_step(args.runs, args.metric)
+    if not table:
+        raise SystemExit(f"No finished run records with '{args.metric}' under {', '.join(map(str, args.runs))}.")
+    print(markdown(table, args.every))
+
+
+if __name__ == "__main__":
+    main()
