@@ -37,3 +37,11 @@ def test_grl_gamma_gives_tllibs_warm_start_ramp_in_iterations():
     loss = DANNLoss(16, 4, width=8, depth=1, batch_norm=False, grl_gamma=4.0)
     assert loss.grl_coeff(0.25) == pytest.approx(0.4621171572600098, abs=1e-12)
     assert DANNLoss(16, 4, width=8, depth=1).grl_coeff(0.25) == pytest.approx(2 / (1 + 2.718281828459045**-2.5) - 1)  # the paper's 10
+
+
+def test_discriminator_dropout_reaches_dann_and_cdan():
+    from da_bench.losses.cdan import CDANLoss
+
+    for loss in (DANNLoss(16, 4, width=8, depth=1, batch_norm=False, dropout=0.0), CDANLoss(16, 4, width=8, depth=1, batch_norm=False, dropout=0.0)):
+        assert not any(isinstance(m, torch.nn.Dropout) for m in loss.discriminator.modules())
+    assert [m.p for m in DANNLoss(16, 4, width=8, depth=1, batch_norm=False, dropout=0.25).modules() if isinstance(m, torch.nn.Dropout)] == [0.25]

@@ -9,6 +9,8 @@ def test_dann_paper_digit_discriminator_shape():
     linears = [m for m in disc.modules() if isinstance(m, nn.Linear)]
     assert [(m.in_features, m.out_features) for m in linears] == [(768, 100), (100, 1)]
     assert any(isinstance(m, nn.Dropout) for m in disc.modules()) and not any(isinstance(m, nn.BatchNorm1d) for m in disc.modules())
+    paper = DomainDiscriminator(768, width=100, depth=1, batch_norm=False, dropout=0.0)  # FC 100, ReLU, FC 1: no dropout
+    assert [type(m) for m in paper.net] == [nn.Linear, nn.ReLU, nn.Linear]
     assert disc(torch.randn(5, 768)).shape == (5,)
 
 

@@ -22,9 +22,9 @@ class DomainConfusionLoss(AdaptationLoss):
     alternating = True
     search_space = {"width": [100, 500, 1024]}
 
-    def __init__(self, feature_dim: int, num_classes: int, width: int = 1024, depth: int = 2, batch_norm: bool = True) -> None:
+    def __init__(self, feature_dim: int, num_classes: int, width: int = 1024, depth: int = 2, batch_norm: bool = True, dropout: float = 0.5) -> None:
         super().__init__(feature_dim, num_classes)
-        self.discriminator = DomainDiscriminator(feature_dim, width, depth, batch_norm)
+        self.discriminator = DomainDiscriminator(feature_dim, width, depth, batch_norm, dropout)
 
     def forward(self, out: StepOutputs) -> Tensor:
         return domain_bce(*discriminate(self.discriminator, out.source_features, out.target_features), target_value=0.5)

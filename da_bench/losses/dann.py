@@ -33,12 +33,13 @@ class DANNLoss(AdaptationLoss):
         width: int = 1024,
         depth: int = 2,
         batch_norm: bool = True,
+        dropout: float = 0.5,
         grl_schedule: str = "dann_ramp",
         grl_max: float = 1.0,
         grl_gamma: float = 10.0,
     ) -> None:
         super().__init__(feature_dim, num_classes)
-        self.discriminator_shape = (width, depth, batch_norm)
+        self.discriminator_shape = (width, depth, batch_norm, dropout)
         self.discriminator = DomainDiscriminator(feature_dim, *self.discriminator_shape)
         if grl_schedule not in WEIGHT_SCHEDULES:
             raise UnknownNameError(unknown_name_message("gradient-reversal schedule", grl_schedule, list(WEIGHT_SCHEDULES)))

@@ -28,7 +28,8 @@ class DomainDiscriminator(nn.Module):
     """Binary domain classifier: ``depth`` hidden layers of ``width`` units, one logit out.
 
     With ``batch_norm`` each hidden layer is Linear-BN-ReLU (TLlib's 1024-1024 discriminator),
-    otherwise Linear-ReLU-Dropout (the DANN paper's digit discriminator, width 100, depth 1).
+    otherwise Linear-ReLU-Dropout(``dropout``); the DANN paper's digit discriminator (JMLR 2016, Sec. 5.2) is
+    width 100, depth 1, without batch norm or dropout.
     """
 
     def __init__(self, in_dim: int, width: int = 1024, depth: int = 2, batch_norm: bool = True, dropout: float = 0.5) -> None:
@@ -37,7 +38,7 @@ class DomainDiscriminator(nn.Module):
         d = in_dim
         for _ in range(depth):
             layers.append(nn.Linear(d, width))
-            layers += [nn.BatchNorm1d(width), nn.ReLU(inplace=True)] if batch_norm else [nn.ReLU(inplace=True), nn.Dropout(dropout)]
+            layers += [nn.BatchNorm1d(width), nn.ReLU(inplace=True)] if batch_norm else [nn.ReLU(inplace=True)] + ([nn.Dropout(dropout)] if dropout else [])
             d = width
         layers.append(nn.Linear(d, 1))
         self.net = nn.Sequential(*layers)
