@@ -5,6 +5,7 @@ from __future__ import annotations
 
 def import_builtins() -> None:
     """Import the modules whose decorators register the built-in parts."""
+    import da_bench.classic.spec  # noqa: F401
     import da_bench.data  # noqa: F401
     import da_bench.losses  # noqa: F401
     import da_bench.methods  # noqa: F401

@@ -68,6 +68,7 @@ def validate_names(cfg: Any) -> None:
     """Every registered name in a config resolves, so a bad one fails before anything runs."""
     import torch
 
+    from da_bench.classic.spec import check_classic, is_classic, refuse_classic_keys
     from da_bench.config import ConfigError
     from da_bench.methods import backbone_arguments, loss_terms
     from da_bench.registry import DOMAINS
@@ -75,6 +76,10 @@ def validate_names(cfg: Any) -> None:
     backbone_arguments(cfg)
     for domain in ([cfg.source] if isinstance(cfg.source, str) else cfg.source) + ([cfg.target] if cfg.target else []):
         DOMAINS.get(domain)
+    if is_classic(cfg.method):
+        check_classic(cfg)
+        return
+    refuse_classic_keys(cfg)
     loss_terms(cfg)
     if cfg.device == "cuda" and not torch.cuda.is_available():
         raise ConfigError("Config key 'device' is 'cuda' but no CUDA GPU is visible here; use device=auto or device=cpu.")

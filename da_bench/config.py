@@ -64,6 +64,11 @@ class RunConfig:
     loggers: list[str] = field(default_factory=lambda: ["csv"])
     threads: int | None = None
     device: str = "auto"
+    # classic feature-level methods (da_bench.classic): base classifier, its and the method's arguments, preprocessing steps
+    classifier: str = "1nn"
+    classifier_args: dict[str, Any] = field(default_factory=dict)
+    method_args: dict[str, Any] = field(default_factory=dict)
+    preprocess: list[str] = field(default_factory=list)
 
 
 NON_IDENTITY_KEYS = {"data_root", "num_workers", "loggers", "threads", "device"}

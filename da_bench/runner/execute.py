@@ -14,6 +14,8 @@ from typing import Any
 
 import torch
 
+from da_bench.classic.run import fit_classic, prepare_classic
+from da_bench.classic.spec import is_classic
 from da_bench.config import ConfigError, RunConfig, run_id, to_dict
 from da_bench.runner.csvlog import ContinuingCSVLogger, continue_log
 from da_bench.runner.locks import holder, run_lock
@@ -149,8 +151,9 @@ def execute(cfg: RunConfig, out: Path, record_setup_errors: bool = False) -> dic
         _quiet_lightning()
         if cfg.threads:
             torch.set_num_threads(cfg.threads)
+        classic = is_classic(cfg.method)  # feature-level methods (da_bench.classic) fit without Lightning
         try:
-            dm, model = prepare(cfg)
+            prepared = prepare_classic(cfg) if classic else prepare(cfg)
         except Exception as err:
             if not record_setup_errors:
                 if created is not None:  # a refused run leaves nothing behind (the lock file and its folders)
@@ -159,7 +162,7 @@ def execute(cfg: RunConfig, out: Path, record_setup_errors: bool = False) -> dic
             record = {"run_id": folder.name, "config": to_dict(cfg), "status": "failed", "reason": f"set-up error: {err}"}
             write_json_atomic(folder / "record.json", record)
             return record
-        return _train(cfg, folder, dm, model)
+        return fit_classic(cfg, folder, prepared) if classic else _train(cfg, folder, *prepared)
 
 
 def _train(cfg: RunConfig, folder: Path, dm: Any, model: Any) -> dict[str, Any]:

@@ -1,0 +1,101 @@
+"""The arrays of a classic run: labeled source, unlabeled (and k-shot labeled) target, the target samples scored.
+
+Protocol of the published tables (GFK, SA, TCA, JDA): every source sample is labeled, every target sample is
+unlabeled at training time and scored afterwards (**transductive**). A target domain with its own train/test
+splits is used **inductively**: fit on its train split, scored on its test split. ``k_shot`` labeled target samples
+per class (TrAdaBoost) are drawn with the run's seed and left out of the scored samples. The pair checks of the
+deep runs apply (same data refused, label spaces, input kinds); image domains become features of a frozen backbone
+(:mod:`da_bench.classic.extract`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from da_bench.classic.base import UNLABELED
+from da_bench.classic.preprocess import Preprocessor
+from da_bench.config import RunConfig
+from da_bench.data.checks import check_inputs, check_k_shot, check_label_spaces, drops_target_test_origins
+from da_bench.data.datamodule import concat_splits
+from da_bench.data.domains import DataError, DomainData, Split, load_domain
+
+
+@dataclass
+class FeaturePair:
+    xs: np.ndarray
+    ys: np.ndarray
+    xt: np.ndarray  # target rows seen at fit time (unlabeled, and the k-shot labeled ones)
+    yt: np.ndarray  # -1 for unlabeled rows, the label for k-shot rows
+    x_eval: np.ndarray
+    y_eval: np.ndarray
+    num_classes: int
+    protocol: str  # 'transductive' | 'inductive'
+
+
+def _pool(domain: DomainData, role: str) -> Split:
+    return domain.splits.get(role) or domain.splits.get("all") or next(iter(domain.splits.values()))
+
+
+def _target_splits(target: DomainData) -> tuple[Split, Split, str]:
+    if "train" in target.splits and "test" in target.splits:
+        return target.splits["train"], target.splits["test"], "inductive"
+    everything = concat_splits(list(target.splits.values()))
+    return everything, everything, "transductive"
+
+
+def _features(cfg: RunConfig, splits: list[Split]) -> list[np.ndarray]:
+    from da_bench.classic.extract import backbone_features
+
+    if all(s.in_memory and s.x.ndim == 2 for s in splits):
+        return [s.x.double().numpy() for s in splits]
+    return backbone_features(cfg, splits)
+
+
+def _refuse_non_finite(domain: str, x: np.ndarray) -> None:
+    bad = ~np.isfinite(x).all(axis=1)
+    if bad.any():
+        raise DataError(
+            f"Domain '{domain}' gives NaN or infinite features in {int(bad.sum())} of {len(x)} rows (the first row {int(np.argmax(bad))})"
+            "; clean its file or use another backbone."
+        )
+
+
+def load_pair(cfg: RunConfig) -> FeaturePair:
+    """The run's arrays, preprocessed per domain; refuses bad pairs and non-finite features in one sentence."""
+    sources = [cfg.source] if isinstance(cfg.source, str) else list(cfg.source)
+    drops = [drops_target_test_origins(name, cfg.target) for name in sources]  # or refuses the pair
+    source_data = [load_domain(name, cfg.data_root) for name in sources]
+    target = load_domain(cfg.target, cfg.data_root)
+    check_label_spaces(source_data + [target])
+    check_inputs(source_data + [target])
+    fit_split, eval_split, protocol = _target_splits(target)
+    parts = [_pool(d, "train") for d in source_data]
+    parts = [p.subset(np.flatnonzero(~np.isin(p.origin, eval_split.origin))) if drop else p for p, drop in zip(parts, drops)]
+    source = concat_splits(parts)
+    yt = np.full(len(fit_split), UNLABELED)
+    scored = np.ones(len(eval_split), dtype=bool)
+    if cfg.k_shot:
+        check_k_shot(fit_split.y, cfg.k_shot, target)
+        rng = np.random.default_rng(cfg.seed)
+        y = fit_split.y.numpy()
+        shots = np.concatenate([rng.permutation(np.flatnonzero(y == c))[: cfg.k_shot] for c in range(target.num_classes)])
+        yt[shots] = y[shots]
+        if protocol == "transductive":
+            scored[shots] = False  # a labeled sample is not scored
+    xs, xt = _features(cfg, [source, fit_split])
+    x_eval = xt if protocol == "transductive" else _features(cfg, [eval_split])[0]
+    for name, x in ((str(cfg.source), xs), (cfg.target, xt), (cfg.target, x_eval)):
+        _refuse_non_finite(name, x)
+    src_prep, tgt_prep = Preprocessor(cfg.preprocess).fit(xs), Preprocessor(cfg.preprocess).fit(xt)
+    return FeaturePair(
+        src_prep.transform(xs),
+        source.y.numpy(),
+        tgt_prep.transform(xt),
+        yt,
+        tgt_prep.transform(x_eval)[scored],
+        eval_split.y.numpy()[scored],
+        target.num_classes,
+        protocol,
+    )

@@ -1,0 +1,36 @@
+"""Features of image domains from a frozen backbone (``backbone``, ``backbone_args``, ``pretrained``), for the classic methods.
+
+Images go through the same reconciliation as in the deep runs (digits: common channels and size, then
+``(x - 0.5) / 0.5``; image files: the evaluation transform, resize 256 and centre crop) and the backbone in eval
+mode, without gradients; each sample gives its flat feature vector.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from da_bench.config import RunConfig
+from da_bench.data.datamodule import INPUT_SIZE, harmonise
+from da_bench.data.domains import Split
+from da_bench.data.images import Transformed, eval_transform
+from da_bench.methods import backbone_arguments
+from da_bench.registry import BACKBONES
+
+CHUNK = 256
+
+
+def _batches(cfg: RunConfig, split: Split, channels: int):
+    if split.in_memory:
+        x = harmonise(split.x, channels, cfg.image_size or INPUT_SIZE.get(cfg.backbone))
+        return (x[i : i + CHUNK] for i in range(0, len(x), CHUNK))
+    loader = torch.utils.data.DataLoader(Transformed(split.x, eval_transform(cfg.image_size or 224)), batch_size=CHUNK // 4, num_workers=cfg.num_workers)
+    return (x for x, _ in loader)
+
+
+@torch.no_grad()
+def backbone_features(cfg: RunConfig, splits: list[Split]) -> list[np.ndarray]:
+    """One (n, out_dim) float64 array per split."""
+    channels = max((s.x.shape[1] for s in splits if s.in_memory), default=3)
+    net = BACKBONES.get(cfg.backbone)(in_channels=channels, **backbone_arguments(cfg)).eval()
+    return [torch.cat([net(x.float()) for x in _batches(cfg, split, channels)]).double().numpy() for split in splits]
