@@ -58,6 +58,7 @@ class ClassicEstimator(ClassifierMixin, BaseEstimator):
 
     uses_target_labels = False  # TrAdaBoost: needs some labeled target samples (k_shot)
     reweights_source = False  # KMM, KLIEP: the classifier must take sample weights
+    default_classifier = "1nn"  # used when ``classifier`` is None
 
     def __init__(self, classifier=None) -> None:
         self.classifier = classifier
@@ -81,9 +82,9 @@ class ClassicEstimator(ClassifierMixin, BaseEstimator):
         return self
 
     def base_classifier(self):
-        from da_bench.classic.classifiers import one_nn
+        from da_bench.classic.classifiers import CLASSIFIERS
 
-        return self.classifier if self.classifier is not None else one_nn()
+        return self.classifier if self.classifier is not None else CLASSIFIERS.get(self.default_classifier)()
 
     def _adapt(self, Xs: np.ndarray, ys: np.ndarray, Xt: np.ndarray, yt: np.ndarray) -> None:
         """Learn the adaptation (feature map and/or ``sample_weight_``); the identity by default."""

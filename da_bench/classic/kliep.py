@@ -42,6 +42,7 @@ class KLIEP(ClassicEstimator):
     """Importance weights by KLIEP with ``centers`` target centres and a cross-validated Gaussian width."""
 
     reweights_source = True
+    default_classifier = "logreg"
 
     def __init__(self, sigmas: list[float] | None = None, centers: int = 100, folds: int = 5, seed: int = 0, classifier=None) -> None:
         self.sigmas, self.centers, self.folds, self.seed, self.classifier = sigmas, centers, folds, seed, classifier

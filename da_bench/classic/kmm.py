@@ -58,6 +58,7 @@ class KMM(ClassicEstimator):
     """Kernel mean matching weights (bound ``B``; RBF ``gamma`` by default 1 / the median squared source-target distance)."""
 
     reweights_source = True
+    default_classifier = "logreg"
 
     def __init__(self, gamma: float | None = None, B: float = 1000.0, eps: float | None = None, kernel: str = "rbf", classifier=None) -> None:
         self.gamma, self.B, self.eps, self.kernel, self.classifier = gamma, B, eps, kernel, classifier

@@ -74,9 +74,10 @@ class TCA(ClassicEstimator):
         Fc = F - F.mean(0)
         B = Fc.T @ Fc  # X H X^T (K H K)
         A = self.lam * np.eye(F.shape[1])
-        if E.shape[1]:
+        scale = np.linalg.norm(E.T @ E)  # ||E E^T||_F = ||E^T E||_F; 0 when M = 0 (PCA, or BDA's mu = 1 before pseudo-labels)
+        if scale > 0:
             FE = F.T @ E
-            A += FE @ FE.T / np.linalg.norm(E.T @ E)  # ||E E^T||_F = ||E^T E||_F
+            A += FE @ FE.T / scale
         m = F.shape[1]
         _, V = eigh(B, A, subset_by_index=[m - self.dim, m - 1])  # largest 1/phi = smallest phi
         self.components_ = V[:, ::-1] / np.linalg.norm(V[:, ::-1], axis=0)

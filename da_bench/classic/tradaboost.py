@@ -1,7 +1,8 @@
 """TrAdaBoost (Dai, Yang, Xue & Yu, "Boosting for Transfer Learning", ICML 2007, Algorithm 1).
 
 The base classifier trains on the source (``Td``, n rows) and the few labeled target samples (``Ts``, m rows)
-with weights ``p = w / sum(w)``. Each round t measures the weighted error on Ts,
+with weights ``p = w / sum(w)`` (passed times n + m, so that a regularised learner weighs its data as unweighted).
+Each round t measures the weighted error on Ts,
 ``eps_t = sum_Ts w_i [h_t(x_i) != y_i] / sum_Ts w_i``, sets ``beta_t = eps_t / (1 - eps_t)`` and
 ``beta = 1 / (1 + sqrt(2 ln n / N))``, then shrinks misclassified source weights by ``beta`` and grows
 misclassified target weights by ``1 / beta_t``. The output votes the rounds ``ceil(N/2) .. N`` with weights
@@ -22,14 +23,10 @@ class TrAdaBoost(ClassicEstimator):
     """TrAdaBoost with ``rounds`` boosting rounds over source plus labeled target samples (k_shot)."""
 
     uses_target_labels = True
+    default_classifier = "logreg"
 
     def __init__(self, rounds: int = 20, classifier=None) -> None:
         self.rounds, self.classifier = rounds, classifier
-
-    def base_classifier(self):
-        from da_bench.classic.classifiers import logistic_regression
-
-        return self.classifier if self.classifier is not None else logistic_regression()
 
     def _adapt(self, Xs, ys, Xt, yt) -> None:
         if self.rounds < 1:
@@ -41,7 +38,7 @@ class TrAdaBoost(ClassicEstimator):
         w = np.ones(len(X))
         self.learners_, self.betas_, self.weights_ = [], [], []
         for _ in range(self.rounds):
-            h = fit_weighted(self.base_classifier(), X, y, w / w.sum())
+            h = fit_weighted(self.base_classifier(), X, y, w / w.mean())  # p = w / sum(w), scaled by the row count
             wrong = h.predict(X) != y
             eps = float(np.clip(w[n:][wrong[n:]].sum() / w[n:].sum(), 1e-10, 0.499))
             beta_t = eps / (1.0 - eps)
