@@ -357,3 +357,26 @@ def test_data_root_that_does_not_exist(work, capsys):
         capsys,
         work,
     )
+
+
+# classic feature-level methods (da_bench.classic) on the offline moons pair
+CLASSIC = ["source=moons", "target=moons_rot35", "threads=1"]
+CLASSIC_CASES = [
+    ("classic classifier typo", ["method=jda", "classifier=svn"], "'svn'"),
+    ("classic method argument typo", ["method=jda", "method_args.dimm=5"], "'dimm'"),
+    ("classic preprocess typo", ["method=jda", "preprocess=[zscor]"], "'preprocess'"),
+    ("classic reweighting with 1-NN", ["method=kmm", "classifier=1nn"], "classifier=svm"),
+    ("classic needs target labels", ["method=tradaboost"], "k_shot"),
+    ("classic with a network key", ["method=jda", "lr=0.5"], "'lr'"),
+    ("classifier on a network method", ["method=dann", "classifier=svm"], "'classifier'"),
+]
+
+
+@pytest.mark.parametrize("overrides,fragment", [c[1:] for c in CLASSIC_CASES], ids=[c[0] for c in CLASSIC_CASES])
+def test_classic_run_refuses(overrides, fragment, work, capsys):
+    refused(["run", *CLASSIC, *overrides, "--out", str(work / "out")], fragment, capsys, work)
+
+
+def test_classic_kernel_too_large_for_memory(work, capsys, monkeypatch):
+    monkeypatch.setattr("da_bench.classic.kernels.available_memory", lambda: 2**20)
+    refused(["run", *CLASSIC, "method=tca", "method_args={kernel: rbf, dim: 1}", "--out", str(work / "out")], "memory", capsys, work)

@@ -32,5 +32,6 @@ def _batches(cfg: RunConfig, split: Split, channels: int):
 def backbone_features(cfg: RunConfig, splits: list[Split]) -> list[np.ndarray]:
     """One (n, out_dim) float64 array per split."""
     channels = max((s.x.shape[1] for s in splits if s.in_memory), default=3)
+    torch.manual_seed(cfg.seed)  # a backbone without pretrained weights is initialised from the run's seed
     net = BACKBONES.get(cfg.backbone)(in_channels=channels, **backbone_arguments(cfg)).eval()
     return [torch.cat([net(x.float()) for x in _batches(cfg, split, channels)]).double().numpy() for split in splits]
