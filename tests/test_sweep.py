@@ -24,6 +24,15 @@ def test_random_search_draws_are_seeded_and_in_space():
 def test_method_overrides_and_bad_keys():
     sweep = expand({"methods": ["dann"], "method_overrides": {"dann": {"losses": {"dann": {"width": 100}}}}})
     assert sweep.configs[0].losses == {"dann": {"width": 100}}
+
+
+def test_child_with_other_methods_drops_the_parents_overrides_of_them(tmp_path):
+    (tmp_path / "parent.yaml").write_text("methods: [dann, cdan]\nmethod_overrides: {dann: {lr: 0.5}, cdan: {lr: 0.25}}\n")
+    (tmp_path / "child.yaml").write_text("extends: parent.yaml\nmethods: [cdan, coral]\nmethod_overrides: {coral: {lr: 0.125}}\n")
+    assert [(c.method, c.lr) for c in load_sweep(tmp_path / "child.yaml").configs] == [("cdan", 0.25), ("coral", 0.125)]
+    (tmp_path / "typo.yaml").write_text("extends: parent.yaml\nmethods: [cdan]\nmethod_overrides: {cdann: {lr: 0.5}}\n")
+    with pytest.raises(ConfigError, match="'cdann'"):  # the child's own overrides are still checked
+        load_sweep(tmp_path / "typo.yaml")
     with pytest.raises(ConfigError, match="Did you mean 'methods'"):
         expand({"method": ["dann"]})
     with pytest.raises(ConfigError, match="source->target"):

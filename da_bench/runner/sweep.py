@@ -138,7 +138,8 @@ def expand(data: dict[str, Any], overrides: dict[str, Any] | None = None) -> Swe
 
 
 def read_sweep_file(path: str | Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
-    """A sweep file's mapping, with the file named by its ``extends`` key merged underneath."""
+    """A sweep file's mapping, with the file named by its ``extends`` key merged underneath (less the parent's
+    ``method_overrides`` of methods the child's own ``methods`` list leaves out)."""
     path = Path(path).resolve()
     if path in seen:
         raise ConfigError(f"Sweep file '{path}' extends itself through {' -> '.join(p.name for p in seen)}; remove the cycle.")
@@ -148,7 +149,10 @@ def read_sweep_file(path: str | Path, seen: tuple[Path, ...] = ()) -> dict[str, 
     parent = data.pop("extends", None)
     if parent is None:
         return data
-    return deep_merge(read_sweep_file(path.parent / parent, (*seen, path)), data)
+    inherited = read_sweep_file(path.parent / parent, (*seen, path))
+    if data.get("methods") and inherited.get("method_overrides"):  # the parent's overrides of methods the child drops go too
+        inherited["method_overrides"] = {m: over for m, over in inherited["method_overrides"].items() if m in data["methods"]}
+    return deep_merge(inherited, data)
 
 
 def load_sweep(path: str | Path, overrides: dict[str, Any] | None = None) -> Sweep:
