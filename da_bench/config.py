@@ -58,6 +58,7 @@ class RunConfig:
     val_fraction: float = 0.1
     target_test_fraction: float = 0.5
     image_size: int | None = None
+    image_fit: str = "resize"  # in-memory digit images of another size: resize | center (crop or pad)
     validator_samples: int = 1000
     data_root: str | None = None
     num_workers: int = 2
@@ -77,6 +78,7 @@ CHOICES = {
     "optimizer": ["sgd", "adam"],
     "precision": ["32", "16-mixed", "bf16-mixed"],
     "device": ["auto", "cpu", "cuda"],
+    "image_fit": ["resize", "center"],
 }
 POSITIVE = {"steps", "eval_every", "batch_size", "lr", "validator_samples"}
 OPTIONAL_POSITIVE = {"threads", "image_size"}

@@ -5,7 +5,7 @@ from scipy.io import savemat
 from test_digits import mnist_m_tree, write_idx
 
 from da_bench.config import from_dict
-from da_bench.data.datamodule import PairedDataModule, concat_splits
+from da_bench.data.datamodule import PairedDataModule, concat_splits, harmonise
 from da_bench.data.domains import DataError, Split
 from da_bench.registry import DOMAINS
 
@@ -175,3 +175,20 @@ def test_feature_dimensions_that_differ_are_refused(tmp_path):
     feature_file(tmp_path, "office_caltech10_decaf6/webcam.mat", "feas", 20, 12)
     with pytest.raises(DataError, match="surf_amazon: 8-d features, decaf_webcam: 12-d features"):
         module(source="surf_amazon", target="decaf_webcam", backbone="mlp", data_root=str(tmp_path))
+
+
+def test_center_fit_crops_mnist_m_onto_the_mnist_digit_and_pads_usps_with_black():
+    x = torch.rand(2, 3, 32, 32)
+    assert torch.equal(harmonise(x, 3, 28, "center"), (x[..., 2:30, 2:30] - 0.5) / 0.5)  # MNIST-M = MNIST padded by 2
+    small = torch.rand(1, 1, 16, 16)
+    padded = harmonise(small, 1, 28, "center")
+    assert padded.shape == (1, 1, 28, 28) and torch.equal(padded[..., 6:22, 6:22], (small - 0.5) / 0.5)
+    assert padded[..., :6, :].eq(-1).all() and padded[..., :, 22:].eq(-1).all()  # black border after (x - 0.5) / 0.5
+    assert harmonise(x, 3, 28).shape == (2, 3, 28, 28) and not torch.equal(harmonise(x, 3, 28), harmonise(x, 3, 28, "center"))
+
+
+def test_image_fit_reaches_the_splits():
+    dm = module(source="mnist5k", target="mnistm_like", image_size=24, image_fit="center")
+    assert dm.input_shape == (3, 24, 24)
+    raw = module(source="mnist5k", target="mnistm_like", image_size=28)  # mnist5k is 28x28 already
+    assert torch.equal(dm.splits["source_val"].x, raw.splits["source_val"].x[..., 2:26, 2:26])

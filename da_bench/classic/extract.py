@@ -22,7 +22,7 @@ CHUNK = 256
 
 def _batches(cfg: RunConfig, split: Split, channels: int):
     if split.in_memory:
-        x = harmonise(split.x, channels, cfg.image_size or INPUT_SIZE.get(cfg.backbone))
+        x = harmonise(split.x, channels, cfg.image_size or INPUT_SIZE.get(cfg.backbone), cfg.image_fit)
         return (x[i : i + CHUNK] for i in range(0, len(x), CHUNK))
     loader = torch.utils.data.DataLoader(Transformed(split.x, eval_transform(cfg.image_size or 224)), batch_size=CHUNK // 4, num_workers=cfg.num_workers)
     return (x for x, _ in loader)

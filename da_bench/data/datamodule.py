@@ -57,13 +57,20 @@ def concat_splits(splits: list[Split]) -> Split:
     return Split(ConcatDataset([s.x for s in splits]), y, origin)  # type: ignore[misc]
 
 
-def harmonise(x: Tensor, channels: int, size: int | None) -> Tensor:
-    """Digit images to a common channel count (grey replicated) and size, then (x - 0.5) / 0.5."""
+def harmonise(x: Tensor, channels: int, size: int | None, fit: str = "resize") -> Tensor:
+    """Digit images to a common channel count (grey replicated) and size, then (x - 0.5) / 0.5.
+
+    ``fit="resize"`` rescales (bilinear); ``fit="center"`` keeps the pixel scale, cropping the centre of a larger
+    image or padding a smaller one with black: MNIST-M 32x32 cropped to 28x28 puts each stroke where it lies in the
+    MNIST digit it was made from (MNIST-M pads MNIST by 2 pixels)."""
     if x.ndim != 4:
         return x
     if x.shape[1] == 1 and channels == 3:
         x = x.expand(-1, 3, -1, -1)
-    if size is not None and x.shape[-1] != size:
+    if size is not None and x.shape[-1] != size and fit == "center":
+        lo = (x.shape[-1] - size) // 2
+        x = x[..., lo : lo + size, lo : lo + size] if lo >= 0 else torch.nn.functional.pad(x, (-lo, size - x.shape[-1] + lo) * 2)
+    elif size is not None and x.shape[-1] != size:
         x = torch.nn.functional.interpolate(x, size=(size, size), mode="bilinear", align_corners=False)
     return ((x - 0.5) / 0.5).contiguous()
 
@@ -145,7 +152,7 @@ class PairedDataModule(pl.LightningDataModule):
         channels = max(s.x.shape[1] for s in self.splits.values() if isinstance(s.x, Tensor))
         size = self.cfg.image_size or INPUT_SIZE.get(self.cfg.backbone)
         for split in self.splits.values():
-            split.x = harmonise(split.x, channels, size)  # type: ignore[arg-type]
+            split.x = harmonise(split.x, channels, size, self.cfg.image_fit)  # type: ignore[arg-type]
         self.input_shape = tuple(self.splits["source_train"].x.shape[1:])  # type: ignore[union-attr]
 
     def _wrap_image_datasets(self) -> None:
