@@ -197,7 +197,13 @@ def parse_overrides(pairs: list[str]) -> dict[str, Any]:
         if "=" not in pair:
             raise ConfigError(f"Override '{pair}' is not of the form key=value.")
         key, text = pair.split("=", 1)
-        set_path(out, key.strip(), parse_value(text))
+        try:
+            value = parse_value(text)
+        except yaml.YAMLError:
+            raise ConfigError(
+                f"Override '{pair}' has a value that is not valid YAML; quote the whole override so the shell keeps it in one piece, e.g. 'method_args={{dim: 30}}'."
+            ) from None
+        set_path(out, key.strip(), value)
     return out
 
 

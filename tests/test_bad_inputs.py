@@ -67,6 +67,7 @@ RUN_CASES = [
     ("grl schedule typo", ["method=dann", "losses.dann.grl_schedule=linear"], "'linear'"),
     ("grl gamma without the ramp", ["method=dann", "losses.dann.grl_schedule=constant", "losses.dann.grl_gamma=4"], "grl_gamma"),
     ("image fit typo", ["image_fit=crop"], "'image_fit'"),
+    ("override split by the shell", ["backbone_args={activation:", "relu}"], "not valid YAML"),
     ("bottleneck dropout of one", ["bottleneck_dim=8", "bottleneck_dropout=1.0"], "'bottleneck_dropout'"),
     ("mmd estimator typo", ["method=dan", "losses.mmd.estimator=cubic"], "'cubic'"),
     ("unknown loss", ["losses.nope.weight=1"], "'nope'"),
