@@ -201,7 +201,8 @@ def parse_overrides(pairs: list[str]) -> dict[str, Any]:
             value = parse_value(text)
         except yaml.YAMLError:
             raise ConfigError(
-                f"Override '{pair}' has a value that is not valid YAML; quote the whole override so the shell keeps it in one piece, e.g. 'method_args={{dim: 30}}'."
+                f"Override '{pair}' has a value that is not valid YAML; quote the whole override so the shell keeps it in one piece"
+                ", e.g. 'method_args={dim: 30}'."
             ) from None
         set_path(out, key.strip(), value)
     return out
