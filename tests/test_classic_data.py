@@ -67,7 +67,7 @@ def test_zscore_uses_each_domain_own_statistics():
 @pytest.mark.parametrize(
     "target,fragment",
     [
-        ("classic_test_nan", "gives NaN or infinite features in 1 of 24 rows (the first row 3)"),
+        ("classic_test_nan", "'classic_test_nan' features hold NaN or infinite values in 1 of 24 rows (the first row 3)"),
         ("classic_test_wide", "inputs differ"),
         ("classic_test_src", "Source and target are both"),
     ],

@@ -17,14 +17,11 @@ from da_bench.classic.kernels import check_memory
 UNLABELED = -1
 
 
-def refuse_non_finite(name: str, x: np.ndarray) -> None:
-    """NaN or infinite features stop here, naming the domain, the count and the first bad row."""
+def refuse_non_finite(what: str, x: np.ndarray, error: type[Exception] = ValueError, fix: str = "clean or drop those rows") -> None:
+    """NaN or infinite features stop here, naming whose they are, the count and the first bad row."""
     bad = ~np.isfinite(x).all(axis=1)
     if bad.any():
-        raise ValueError(
-            f"The {name} features hold NaN or infinite values in {int(bad.sum())} of {len(x)} rows (the first row {int(np.argmax(bad))})"
-            "; clean or drop those rows."
-        )
+        raise error(f"The {what} features hold NaN or infinite values in {int(bad.sum())} of {len(x)} rows (the first row {int(np.argmax(bad))}); {fix}.")
 
 
 def check_domains(Xs, ys, Xt, yt=None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:

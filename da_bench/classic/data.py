@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from da_bench.classic.base import UNLABELED
+from da_bench.classic.base import UNLABELED, refuse_non_finite
 from da_bench.classic.preprocess import Preprocessor
 from da_bench.config import RunConfig
 from da_bench.data.checks import check_inputs, check_k_shot, check_label_spaces, drops_target_test_origins
@@ -53,15 +53,6 @@ def _features(cfg: RunConfig, splits: list[Split]) -> list[np.ndarray]:
     return backbone_features(cfg, splits)
 
 
-def _refuse_non_finite(domain: str, x: np.ndarray) -> None:
-    bad = ~np.isfinite(x).all(axis=1)
-    if bad.any():
-        raise DataError(
-            f"Domain '{domain}' gives NaN or infinite features in {int(bad.sum())} of {len(x)} rows (the first row {int(np.argmax(bad))})"
-            "; clean its file or use another backbone."
-        )
-
-
 def load_pair(cfg: RunConfig) -> FeaturePair:
     """The run's arrays, preprocessed per domain; refuses bad pairs and non-finite features in one sentence."""
     sources = [cfg.source] if isinstance(cfg.source, str) else list(cfg.source)
@@ -87,7 +78,7 @@ def load_pair(cfg: RunConfig) -> FeaturePair:
     xs, xt = _features(cfg, [source, fit_split])
     x_eval = xt if protocol == "transductive" else _features(cfg, [eval_split])[0]
     for name, x in ((str(cfg.source), xs), (cfg.target, xt), (cfg.target, x_eval)):
-        _refuse_non_finite(name, x)
+        refuse_non_finite(f"domain '{name}'", x, DataError, "clean its file or use another backbone")
     src_prep, tgt_prep = Preprocessor(cfg.preprocess).fit(xs), Preprocessor(cfg.preprocess).fit(xt)
     return FeaturePair(
         src_prep.transform(xs),
