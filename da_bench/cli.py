@@ -110,7 +110,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     from da_bench.config import parse_overrides
     from da_bench.registry import LAUNCHERS
     from da_bench.runner.launchers import run_sweep
-    from da_bench.runner.sweep import load_sweep
+    from da_bench.runner.sweep import load_sweep, select
 
     LAUNCHERS.get(args.launcher)
     overrides = parse_overrides(args.overrides)
@@ -129,6 +129,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         args.quiet,
         [str(Path(p).resolve()) for p in args.plugin],
         args.ray_address,
+        select(sweep.configs, args.where) if args.where else None,
     )
     print(f"sweep '{sweep.name}': {counts['done']} done, {counts['failed']} failed, {counts['running']} running elsewhere of {counts['total']}")
     if args.table:
@@ -211,6 +212,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--retry-failed", action="store_true")
     p.add_argument("--quiet", action="store_true", help="no per-run progress lines (for CI)")
     p.add_argument("--ray-address", default=None)
+    p.add_argument("--where", action="append", default=[], metavar="KEY=VALUES", help="run only the runs matching key=value[,value] (repeatable), e.g. --where seed=0 to run one seed of everything first")
     p.add_argument("--table", help="after the sweep, write leaderboards (source-val and oracle) and a bar chart into this folder")
     p.add_argument("--reference", help="CSV of published numbers to show beside ours")
     p = add("table", cmd_table, "leaderboard from a runs folder")

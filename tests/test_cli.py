@@ -130,6 +130,24 @@ def test_sweep_then_table_formats_and_plot(tmp_path):
     assert "4 already done" in again.stderr and "0 to run" in again.stderr
 
 
+def test_sweep_where_runs_one_slice_and_the_manifest_keeps_the_whole_grid(tmp_path):
+    sweep = tmp_path / "s.yaml"
+    sweep.write_text(
+        "name: toy\nbase: {source: moons, target: moons_rot35, backbone: mlp, head_hidden: [], "
+        "steps: 20, eval_every: 20, batch_size: 16, validator_samples: 50, threads: 1}\n"
+        "methods: [source_only, coral]\nseeds: [0, 1]\n"
+    )
+    out = tmp_path / "out"
+    result = cli("sweep", str(sweep), "--out", str(out), "--where", "seed=1")
+    assert result.returncode == 0, result.stderr
+    assert "2 runs, 0 already done" in result.stderr and "2 done" in result.stdout
+    records = [json.loads(p.read_text()) for p in out.rglob("record.json")]
+    assert sorted((r["config"]["method"], r["config"]["seed"]) for r in records) == [("coral", 1), ("source_only", 1)]
+    assert len(json.loads((out / "sweeps" / "toy.json").read_text())["runs"]) == 4
+    refused = cli("sweep", str(sweep), "--out", str(out), "--where", "seed=5")
+    assert refused.returncode == 2 and "matches none of the sweep's 4 runs" in refused.stderr and "Traceback" not in refused.stderr
+
+
 def test_wandb_offline_writes_files(tmp_path, monkeypatch):
     pytest.importorskip("wandb", reason="wandb is an optional extra: pip install 'da-bench[wandb]'")
     monkeypatch.setenv("WANDB_MODE", "offline")

@@ -1,7 +1,7 @@
 import json
 import subprocess
 
-from da_bench.runner.records import git_state, iter_records, read_record, write_json_atomic
+from da_bench.runner.records import device_facts, git_state, iter_records, read_record, write_json_atomic
 
 
 def test_atomic_write_leaves_only_the_record(tmp_path):
@@ -39,3 +39,11 @@ def test_git_state_counts_only_the_package_as_dirty(tmp_path):
 
 def test_git_state_outside_a_repository(tmp_path):
     assert git_state(tmp_path) == {"git_commit": None, "git_dirty": None}
+
+
+def test_device_facts_name_the_gpu_only_on_cuda(monkeypatch):
+    import torch
+
+    assert device_facts("cpu") == {"device": "cpu"}
+    monkeypatch.setattr(torch.cuda, "get_device_name", lambda device: f"NVIDIA H200 (index {torch.device(device).index})")
+    assert device_facts(torch.device("cuda", 0)) == {"device": "cuda:0", "gpu": "NVIDIA H200 (index 0)"}

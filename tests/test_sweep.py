@@ -1,7 +1,7 @@
 import pytest
 
 from da_bench.config import ConfigError
-from da_bench.runner.sweep import expand, load_sweep, parse_pair
+from da_bench.runner.sweep import expand, load_sweep, parse_pair, select
 
 
 def test_grid_expansion_counts_and_pairs():
@@ -71,3 +71,20 @@ def test_a_sweep_name_that_is_not_a_plain_name_is_refused(name, tmp_path):
 
 def test_plain_names_are_kept():
     assert expand({"name": "digits_long-v1.2"}).name == "digits_long-v1.2"
+
+
+def test_select_keeps_the_matching_runs_in_sweep_order():
+    configs = expand({"methods": ["source_only", "dann", "cdan"], "seeds": [0, 1, 2]}).configs
+    first_seed = select(configs, ["seed=0"])
+    assert [(c.method, c.seed) for c in first_seed] == [("source_only", 0), ("dann", 0), ("cdan", 0)]
+    both = select(configs, ["method=dann,cdan", "seed=1,2"])
+    assert [(c.method, c.seed) for c in both] == [("dann", 1), ("dann", 2), ("cdan", 1), ("cdan", 2)]
+
+
+@pytest.mark.parametrize(
+    "where, fragment", [(["seed"], "must read key=value"), (["colour=red"], "not a config key"), (["seed=7"], "matches none of the sweep's 3 runs")]
+)
+def test_select_refuses_bad_conditions_in_one_sentence(where, fragment):
+    configs = expand({"methods": ["dann"], "seeds": [0, 1, 2]}).configs
+    with pytest.raises(ConfigError, match=fragment):
+        select(configs, where)

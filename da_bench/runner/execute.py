@@ -19,7 +19,7 @@ from da_bench.classic.spec import is_classic
 from da_bench.config import ConfigError, RunConfig, run_id, to_dict
 from da_bench.runner.csvlog import ContinuingCSVLogger, continue_log
 from da_bench.runner.locks import holder, run_lock
-from da_bench.runner.records import provenance, read_record, write_json_atomic
+from da_bench.runner.records import device_facts, provenance, read_record, write_json_atomic
 from da_bench.runner.resume import ExactResume, resumable_step
 
 RUNS = "runs"  # runs live in <out>/runs/<id>/, sweep manifests in <out>/sweeps/
@@ -179,7 +179,7 @@ def _train(cfg: RunConfig, folder: Path, dm: Any, model: Any) -> dict[str, Any]:
         "run_id": run_id(cfg),
         "config": to_dict(cfg),
         "resumed_from_step": resumed_from,
-        "provenance": {**provenance(), "device": str(device), "precision": cfg.precision, "deterministic": not use_gpu},
+        "provenance": {**provenance(), **device_facts(device), "precision": cfg.precision, "deterministic": not use_gpu},
     }
     start = time.perf_counter()
     if use_gpu:

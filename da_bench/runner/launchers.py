@@ -174,14 +174,17 @@ def run_sweep(
     quiet: bool = False,
     plugins: list[str] | None = None,
     ray_address: str | None = None,
+    selected: list[RunConfig] | None = None,
 ) -> dict[str, int]:
-    """Run what is not done yet; counts of total, done, failed and ``running`` (locked by another process)."""
+    """Run what is not done yet (of ``selected``, a slice of ``configs``, where given); counts of total, done, failed and
+    ``running`` (locked by another process) over the runs asked for. The manifest always lists the whole sweep."""
     launch = LAUNCHERS.get(launcher)
     if workers < 1:
         raise ValueError(f"--workers must be at least 1 (got {workers}); pass --workers 1 or more.")
     check_out(out)
     out.mkdir(parents=True, exist_ok=True)
     write_manifest(name, configs, out)
+    configs = configs if selected is None else selected
     todo, done, failed = pending_configs(configs, out, retry_failed)
     if not quiet:
         print(

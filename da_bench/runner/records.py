@@ -61,6 +61,17 @@ def git_state(package_dir: Path = PACKAGE_DIR) -> dict[str, Any]:
     return {"git_commit": commit or None, "git_dirty": dirty if commit else None}
 
 
+def device_facts(device: Any) -> dict[str, Any]:
+    """Where a run trained: the torch device and, on a GPU, its name (records from a GPU say which one)."""
+    import torch
+
+    device = torch.device(device)
+    facts: dict[str, Any] = {"device": str(device)}
+    if device.type == "cuda":
+        facts["gpu"] = torch.cuda.get_device_name(device)
+    return facts
+
+
 def provenance() -> dict[str, Any]:
     import pytorch_lightning
     import torch

@@ -157,3 +157,20 @@ def read_sweep_file(path: str | Path, seen: tuple[Path, ...] = ()) -> dict[str, 
 
 def load_sweep(path: str | Path, overrides: dict[str, Any] | None = None) -> Sweep:
     return expand(read_sweep_file(path), overrides)
+
+
+def select(configs: list[RunConfig], where: list[str]) -> list[RunConfig]:
+    """The runs matching every ``key=value[,value...]`` condition (e.g. ``seed=0``, ``method=dann,cdan``), in sweep order:
+    a slice of a sweep to run first, such as one seed of every method."""
+    chosen = configs
+    for condition in where:
+        key, sep, values = condition.partition("=")
+        if not sep or not values:
+            raise ConfigError(f"--where '{condition}' must read key=value (several values: key=a,b), e.g. --where seed=0.")
+        if key not in RunConfig.__dataclass_fields__:
+            raise ConfigError(f"--where names '{key}', which is not a config key; use a top-level key such as seed, method or source.")
+        wanted = set(values.split(","))
+        chosen = [cfg for cfg in chosen if str(getattr(cfg, key)) in wanted]
+    if not chosen:
+        raise ConfigError(f"--where {' '.join(where)} matches none of the sweep's {len(configs)} runs; check the values against the sweep file.")
+    return chosen
