@@ -212,7 +212,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--retry-failed", action="store_true")
     p.add_argument("--quiet", action="store_true", help="no per-run progress lines (for CI)")
     p.add_argument("--ray-address", default=None)
-    p.add_argument("--where", action="append", default=[], metavar="KEY=VALUES", help="run only the runs matching key=value[,value] (repeatable), e.g. --where seed=0 to run one seed of everything first")
+    p.add_argument(
+        "--where", action="append", default=[], metavar="KEY=VALUES", help="run only the runs matching key=value[,value] (repeatable), e.g. --where seed=0"
+    )
     p.add_argument("--table", help="after the sweep, write leaderboards (source-val and oracle) and a bar chart into this folder")
     p.add_argument("--reference", help="CSV of published numbers to show beside ours")
     p = add("table", cmd_table, "leaderboard from a runs folder")
