@@ -38,3 +38,23 @@ def test_every_keeps_multiples_and_the_last_step(tmp_path):
 def test_no_records_is_one_sentence(tmp_path):
     result = run(tmp_path)
     assert result.returncode != 0 and "No finished run records" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_unfinished_runs_come_from_their_csv_logs_named_by_the_manifest(tmp_path):
+    import json
+
+    fake_record(tmp_path, "done1", "dann", "mnist", "usps", 0, None, history([0.5]))
+    (tmp_path / "sweeps").mkdir()
+    runs = [{"run_id": "done1", "method": "dann", "source": "mnist", "target": "usps", "seed": 0}]
+    runs.append({"run_id": "cut1", "method": "cdan", "source": "usps", "target": "mnist", "seed": 0})
+    (tmp_path / "sweeps" / "s.json").write_text(json.dumps({"name": "s", "runs": runs}))
+    log = tmp_path / "runs" / "cut1" / "logs" / "metrics.csv"
+    log.parent.mkdir(parents=True)
+    # training rows have no eval value; the CSV's step 499 is the evaluation after 500 steps
+    log.write_text("epoch,eval/target_test_acc,step,train/loss\n0,,49,0.9\n0,0.25,499,\n1,,549,0.5\n1,0.75,999,\n")
+    plain = run(tmp_path)
+    assert "cdan" not in plain.stdout.lower()
+    result = run(tmp_path, "--unfinished")
+    assert result.returncode == 0, result.stderr
+    assert "| CDAN (unfinished) | USPS->MNIST | 1 | 25.0 | 75.0 |" in result.stdout
+    assert "| DANN | MNIST->USPS | 1 | 50.0 |" in result.stdout and "DANN (unfinished)" not in result.stdout
