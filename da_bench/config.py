@@ -59,6 +59,7 @@ class RunConfig:
     target_test_fraction: float = 0.5
     image_size: int | None = None
     image_fit: str = "resize"  # in-memory digit images of another size: resize | center (crop or pad)
+    pixel_norm: str = "half"  # in-memory digit images: half ((x - 0.5) / 0.5) | source_mean (x - source-train channel mean)
     validator_samples: int = 1000
     data_root: str | None = None
     num_workers: int = 2
@@ -79,6 +80,7 @@ CHOICES = {
     "precision": ["32", "16-mixed", "bf16-mixed"],
     "device": ["auto", "cpu", "cuda"],
     "image_fit": ["resize", "center"],
+    "pixel_norm": ["half", "source_mean"],
 }
 POSITIVE = {"steps", "eval_every", "batch_size", "lr", "validator_samples"}
 OPTIONAL_POSITIVE = {"threads", "image_size"}

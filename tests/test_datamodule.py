@@ -192,3 +192,15 @@ def test_image_fit_reaches_the_splits():
     assert dm.input_shape == (3, 24, 24)
     raw = module(source="mnist5k", target="mnistm_like", image_size=28)  # mnist5k is 28x28 already
     assert torch.equal(dm.splits["source_val"].x, raw.splits["source_val"].x[..., 2:26, 2:26])
+
+
+def test_source_mean_pixel_norm_is_pixels_minus_the_source_train_channel_mean():
+    half = module(image_size=28)
+    mean = module(image_size=28, pixel_norm="source_mean")
+    pixels = {name: half.splits[name].x * 0.5 + 0.5 for name in half.splits}  # back to [0, 1]
+    channel_mean = pixels["source_train"].mean(dim=(0, 2, 3), keepdim=True)
+    for name in half.splits:
+        torch.testing.assert_close(mean.splits[name].x, pixels[name] - channel_mean)
+    assert mean.splits["source_train"].x.mean(dim=(0, 2, 3)).abs().max() < 1e-5
+    # the target keeps its own offset: MNIST-M-like images are brighter than MNIST on average
+    assert mean.splits["target_unlabeled"].x.mean() > 0.1

@@ -153,7 +153,16 @@ class PairedDataModule(pl.LightningDataModule):
         size = self.cfg.image_size or INPUT_SIZE.get(self.cfg.backbone)
         for split in self.splits.values():
             split.x = harmonise(split.x, channels, size, self.cfg.image_fit)  # type: ignore[arg-type]
+        if self.cfg.pixel_norm == "source_mean":
+            self._subtract_source_mean()
         self.input_shape = tuple(self.splits["source_train"].x.shape[1:])  # type: ignore[union-attr]
+
+    def _subtract_source_mean(self) -> None:
+        """The DANN paper's "mean subtraction" (JMLR 2016, Sec. 5.2): pixels in [0, 1] minus the per-channel mean of the
+        source training images, the same shift for every split (target and test splits included)."""
+        half_mean = self.splits["source_train"].x.mean(dim=(0, 2, 3), keepdim=True)  # type: ignore[union-attr]
+        for split in self.splits.values():
+            split.x = ((split.x - half_mean) * 0.5).contiguous()  # (x - 0.5) / 0.5 = 2 x - 1, so this is x - mean(x)
 
     def _wrap_image_datasets(self) -> None:
         size = self.cfg.image_size or 224
