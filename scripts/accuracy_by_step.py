@@ -1,6 +1,6 @@
 """Mean and spread over seeds of an evaluated metric at each evaluation step, per method and pair, from run records.
 
-    python scripts/accuracy_by_step.py paper_results/digits_full_runs [--metric target_test_acc] [--every 2000] [--unfinished]
+    python scripts/accuracy_by_step.py paper_results/digits_full_runs [--metric target_test_acc] [--every 2000] [--pair MNIST->USPS] [--unfinished]
 
 Shows the trend of cut-down schedules (how far a run still was from its plateau) and how noisy a selection score
 is between checkpoints. Rows: method, pair; columns: evaluation steps; cells: mean (std) in percent over seeds.
@@ -74,11 +74,14 @@ def main() -> None:
     parser.add_argument("runs", nargs="+", type=Path, help="sweep output folders")
     parser.add_argument("--metric", default="target_test_acc", help="a key of the records' history, e.g. source_val_acc")
     parser.add_argument("--every", type=int, default=1, help="show only steps that are multiples of this (and each run's last)")
+    parser.add_argument("--pair", action="append", default=[], help="only this pair, as the table writes it (e.g. MNIST->USPS); repeatable")
     parser.add_argument("--unfinished", action="store_true", help="also the runs without a finished record, from their CSV logs")
     args = parser.parse_args()
     table = by_step(args.runs, args.metric)
     if args.unfinished:
         table.update(unfinished_by_step(args.runs, args.metric))
+    if args.pair:
+        table = {key: points for key, points in table.items() if key[1] in args.pair}
     if not table:
         raise SystemExit(f"No finished run records with '{args.metric}' under {', '.join(map(str, args.runs))}.")
     print(markdown(table, args.every))

@@ -58,3 +58,11 @@ def test_unfinished_runs_come_from_their_csv_logs_named_by_the_manifest(tmp_path
     assert result.returncode == 0, result.stderr
     assert "| CDAN (unfinished) | USPS->MNIST | 1 | 25.0 | 75.0 |" in result.stdout
     assert "| DANN | MNIST->USPS | 1 | 50.0 |" in result.stdout and "DANN (unfinished)" not in result.stdout
+
+
+def test_pair_keeps_only_that_pairs_rows_and_steps(tmp_path):
+    fake_record(tmp_path, "a", "dann", "mnist", "usps", 0, None, history([0.5]))
+    fake_record(tmp_path, "b", "dann", "mnist", "mnist_m", 0, None, history([0.1, 0.2, 0.3]))
+    result = run(tmp_path, "--pair", "MNIST->USPS")
+    assert result.returncode == 0, result.stderr
+    assert "| method | pair | n | 500 |\n" in result.stdout and "MNIST-M" not in result.stdout
