@@ -1,10 +1,13 @@
-"""TrAdaBoost (Dai et al. 2007, Algorithm 1): one round's weight update by hand, conflicting source samples fade out."""
+"""TrAdaBoost (Dai et al. 2007, Algorithm 1): one round's weight update by hand, conflicting source samples fade out,
+and boosting stops where the weighted target error reaches 1/2 (hand-scripted learners)."""
 
 from __future__ import annotations
 
 import math
 
 import numpy as np
+import pytest
+from sklearn.base import BaseEstimator, ClassifierMixin
 
 from da_bench.classic.classifiers import logistic_regression
 from da_bench.classic.tradaboost import TrAdaBoost
@@ -40,3 +43,44 @@ def test_conflicting_source_samples_lose_weight():
     w = boost.weights_[-1][:200]
     assert w[flipped].mean() < 0.5 * w[~flipped].mean()
     assert (boost.predict(xt[20:]) == (xt[20:, 0] > 0)).mean() > 0.85
+
+
+class ScriptedLearner(ClassifierMixin, BaseEstimator):
+    """The learner fitted in round k predicts column k of X (rounds counted by the class, reset by each test)."""
+
+    fitted = 0
+
+    def fit(self, X, y, sample_weight=None):
+        self.column_, self.classes_ = ScriptedLearner.fitted, np.unique(y)
+        ScriptedLearner.fitted += 1
+        return self
+
+    def predict(self, X):
+        return X[:, min(self.column_, X.shape[1] - 1)].astype(int)
+
+
+def scripted(round_1_target, round_2_target):
+    """4 source rows every round gets right, 4 labeled target rows (labels 0 1 0 1) with the scripted predictions."""
+    ys = yt = np.array([0, 1, 0, 1])
+    xs = np.c_[ys, ys, ys]
+    xt = np.c_[round_1_target, round_2_target, round_2_target]
+    return xs, ys, xt, yt
+
+
+def test_boosting_stops_when_the_target_error_reaches_one_half():
+    # round 1 errs on target row 0 only: eps_1 = 1/4, beta_1 = 1/3, the row's weight grows to 3;
+    # round 2 errs on rows 0 and 1: eps_2 = (3 + 1) / 6 = 2/3 >= 1/2, so N' = 1 and the output is round 1 alone
+    ScriptedLearner.fitted = 0
+    xs, ys, xt, yt = scripted([1, 1, 0, 1], [1, 0, 0, 1])
+    boost = TrAdaBoost(rounds=4, classifier=ScriptedLearner()).fit(xs, ys, xt, yt)
+    assert len(boost.learners_) == 1 and np.allclose(boost.betas_, [1 / 3])
+    assert np.allclose(boost.errors_, [1 / 4, 2 / 3])
+    assert np.allclose(boost.weights_[0][4:], [3, 1, 1, 1])
+    assert (boost.predict(np.array([[0, 1, 1], [1, 0, 0]])) == [0, 1]).all()  # round 1's column, not rounds 2-4's
+
+
+def test_a_first_round_at_one_half_is_refused():
+    ScriptedLearner.fitted = 0
+    xs, ys, xt, yt = scripted([1, 0, 0, 1], [0, 1, 0, 1])  # eps_1 = 2/4 exactly: beta_1 = 1
+    with pytest.raises(ValueError, match="errs on 50% of the labeled target samples"):
+        TrAdaBoost(rounds=4, classifier=ScriptedLearner()).fit(xs, ys, xt, yt)
