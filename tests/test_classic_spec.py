@@ -35,6 +35,7 @@ def test_arguments_reach_the_estimator_with_the_seed():
         ({"method": "jda", "preprocess": ["l3"]}, ConfigError, "'preprocess'"),
         ({"method": "tradaboost"}, ConfigError, "set k_shot"),
         ({"method": "kmm", "classifier": "1nn"}, ConfigError, "set classifier=svm or classifier=logreg"),
+        ({"method": "tradaboost", "k_shot": 3, "classifier": "1nn"}, ConfigError, "set classifier=svm or classifier=logreg"),
         ({"method": "jda", "lr": 0.5}, ConfigError, "Config key 'lr' has no effect on classic method 'jda'"),
         ({"method": "jda", "mode": "dg"}, ConfigError, "mode 'uda' only"),
     ],

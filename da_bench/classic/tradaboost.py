@@ -32,6 +32,7 @@ class TrAdaBoost(ClassicEstimator):
     """TrAdaBoost with at most ``rounds`` boosting rounds over source plus labeled target samples (k_shot)."""
 
     uses_target_labels = True
+    reweights_source = True  # each round fits the base classifier with weights p: 1-NN is refused before any work
     default_classifier = "logreg"
 
     def __init__(self, rounds: int = 20, classifier=None) -> None:
