@@ -50,8 +50,15 @@ class ExactResume(pl.Callback):
                 logger.save()  # every row logged before the checkpoint is on disk before the checkpoint is
 
 
+def batches_done(checkpoint: dict[str, Any]) -> int:
+    """Training batches done at a checkpoint: Lightning's ``global_step`` counts optimizer steps, several per batch
+    for a method that owns its training step, while CSV rows and evaluation points count batches."""
+    progress = checkpoint.get("loops", {}).get("fit_loop", {}).get("epoch_loop.batch_progress")
+    return int(progress["total"]["completed"]) if progress else int(checkpoint["global_step"])
+
+
 def resumable_step(checkpoint: Path) -> int | None:
-    """The global step of a checkpoint that loads safely (``weights_only=True``: tensors and plain values, no code).
+    """The training batches done at a checkpoint that loads safely (``weights_only=True``: tensors and plain values, no code).
 
     A file cut short by a kill, or one holding anything else, is set aside as ``.corrupt`` and the run starts afresh.
     """
@@ -59,7 +66,7 @@ def resumable_step(checkpoint: Path) -> int | None:
         return None
     try:
         # mmap: read the step without pulling every tensor into memory (Lightning loads the file itself next)
-        return int(torch.load(checkpoint, map_location="cpu", weights_only=True, mmap=True)["global_step"])
+        return batches_done(torch.load(checkpoint, map_location="cpu", weights_only=True, mmap=True))
     except Exception as err:  # noqa: BLE001 - any checkpoint that does not load safely is unusable
         corrupt = checkpoint.with_suffix(".corrupt")
         checkpoint.rename(corrupt)

@@ -1,0 +1,28 @@
+"""The feature extractor of a deep method: the registered backbone built with the config's checked arguments."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from torch import nn
+
+from da_bench.arguments import check_arguments
+from da_bench.config import RunConfig
+from da_bench.registry import BACKBONES
+
+
+def backbone_arguments(cfg: RunConfig) -> dict[str, Any]:
+    """The backbone's keyword arguments (``backbone_args``, plus ``pretrained`` when set), checked
+    against its factory's signature: a misspelt or unsupported option fails before anything runs."""
+    args = {**cfg.backbone_args, **({"pretrained": cfg.pretrained} if cfg.pretrained is not None else {})}
+    check_arguments(f"argument of backbone '{cfg.backbone}'", "backbone_args", BACKBONES.get(cfg.backbone), args)
+    return args
+
+
+def build_backbone(cfg: RunConfig, input_shape: tuple[int, ...]) -> nn.Module:
+    """The backbone for inputs of ``input_shape`` (a vector: ``in_dim``; an image: ``in_channels``), frozen on request."""
+    shape_args = {"in_dim": input_shape[0]} if len(input_shape) == 1 else {"in_channels": input_shape[0]}
+    net = BACKBONES.get(cfg.backbone)(**shape_args, **backbone_arguments(cfg))
+    if cfg.freeze_backbone:
+        net.requires_grad_(False)
+    return net
