@@ -9,6 +9,7 @@ plugin file given on the command line (``--plugin path/to/file.py``).
 from __future__ import annotations
 
 import difflib
+import hashlib
 import importlib.util
 import sys
 import traceback
@@ -56,6 +57,8 @@ class Registry(Generic[T]):
             if name in self._items and self._items[name] is not item:
                 raise ValueError(f"{self.kind} '{name}' is already registered; pick another name for the plugin.")
             self._items[name] = item
+            if _loading:
+                _loading[-1].names.add(name)
             return item
 
         return add(obj) if obj is not None else add
@@ -99,23 +102,47 @@ def _where(err: Exception, path: Path) -> str:
     return f"line {lines[-1]}: " if lines else ""
 
 
+@dataclass
+class PluginFile:
+    """A loaded plugin file: the SHA-256 of the bytes that ran, and the names it registered (in any registry)."""
+
+    path: Path
+    sha256: str
+    names: set[str] = field(default_factory=set)
+
+
+PLUGIN_FILES: dict[str, PluginFile] = {}  # module name -> loaded plugin file
+_loading: list[PluginFile] = []  # the plugin file being executed (its registrations are noted)
+
+
 def load_plugin_file(path: str | Path) -> None:
-    """Import a Python file so that its ``@register`` decorators run."""
+    """Import a Python file so that its ``@register`` decorators run; its hash and registered names are kept."""
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"Plugin file '{path}' does not exist; pass the path of a .py file to --plugin.")
     module_name = f"da_bench_plugin_{path.stem}_{abs(hash(str(path.resolve())))}"
     if module_name in sys.modules:
         return
+    source = path.read_bytes()  # hashed and executed from the same bytes
     spec = importlib.util.spec_from_file_location(module_name, path)
-    assert spec is not None and spec.loader is not None
+    assert spec is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[module_name] = module
+    plugin = PluginFile(path, hashlib.sha256(source).hexdigest())
+    _loading.append(plugin)
     try:
-        spec.loader.exec_module(module)
+        exec(compile(source, str(path), "exec"), module.__dict__)
     except Exception as err:  # noqa: BLE001 - any error inside the user's file is reported in one sentence
         del sys.modules[module_name]
         raise PluginError(f"Plugin file '{path}' failed to load ({_where(err, path)}{type(err).__name__}: {err}); fix the file.") from None
+    finally:
+        _loading.pop()
+    PLUGIN_FILES[module_name] = plugin
+
+
+def plugin_versions(names: set[str]) -> dict[str, str]:
+    """File name -> SHA-256 (12 hex digits) of each loaded plugin file that registered one of ``names``."""
+    return {p.path.name: p.sha256[:12] for p in PLUGIN_FILES.values() if p.names & names}
 
 
 def load_plugins(paths: list[str] | None) -> None:

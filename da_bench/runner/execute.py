@@ -18,6 +18,7 @@ from da_bench.classic.run import fit_classic, prepare_classic
 from da_bench.classic.spec import is_classic
 from da_bench.config import ConfigError, RunConfig, run_id, to_dict
 from da_bench.runner.csvlog import ContinuingCSVLogger, continue_log
+from da_bench.runner.identity import claim, run_plugins
 from da_bench.runner.locks import holder, run_lock
 from da_bench.runner.records import device_facts, provenance, read_record, write_json_atomic
 from da_bench.runner.resume import ExactResume, resumable_step
@@ -145,6 +146,8 @@ def execute(cfg: RunConfig, out: Path, record_setup_errors: bool = False) -> dic
     with run_lock(folder) as held:
         if not held:
             return running_elsewhere(cfg, folder)
+        plugins = run_plugins(cfg)
+        claim(folder, plugins)
         existing = read_record(folder)
         if existing and existing.get("status") == "done":
             return existing
@@ -162,10 +165,10 @@ def execute(cfg: RunConfig, out: Path, record_setup_errors: bool = False) -> dic
             record = {"run_id": folder.name, "config": to_dict(cfg), "status": "failed", "reason": f"set-up error: {err}"}
             write_json_atomic(folder / "record.json", record)
             return record
-        return fit_classic(cfg, folder, prepared) if classic else _train(cfg, folder, *prepared)
+        return fit_classic(cfg, folder, prepared) if classic else _train(cfg, folder, *prepared, plugins)
 
 
-def _train(cfg: RunConfig, folder: Path, dm: Any, model: Any) -> dict[str, Any]:
+def _train(cfg: RunConfig, folder: Path, dm: Any, model: Any, plugins: dict[str, str]) -> dict[str, Any]:
     """Fit from the last checkpoint (if one loads safely) and write the record, failed or done."""
     from da_bench.methods import DivergedError
 
@@ -179,7 +182,13 @@ def _train(cfg: RunConfig, folder: Path, dm: Any, model: Any) -> dict[str, Any]:
         "run_id": run_id(cfg),
         "config": to_dict(cfg),
         "resumed_from_step": resumed_from,
-        "provenance": {**provenance(), **device_facts(device), "precision": cfg.precision, "deterministic": not use_gpu},
+        "provenance": {
+            **provenance(),
+            **device_facts(device),
+            "precision": cfg.precision,
+            "deterministic": not use_gpu,
+            **({"plugins": plugins} if plugins else {}),
+        },
     }
     start = time.perf_counter()
     if use_gpu:
