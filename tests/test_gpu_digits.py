@@ -1,0 +1,35 @@
+"""scripts/gpu_digits.sh, the lease script for the long digits runs, in its short CPU version on the shared data."""
+
+import os
+import subprocess
+import tarfile
+from pathlib import Path
+
+SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "gpu_digits.sh"
+SHORT = "steps=4 eval_every=2 validator_samples=50"
+
+
+def lease(shared_root, tmp_path, *lanes, seconds="300"):
+    env = {**os.environ, "RESULTS": str(tmp_path / "results"), "SCRATCH": str(tmp_path / "scratch"), "GPU_DIGITS_OVERRIDES": SHORT}
+    env["GPU_DIGITS_SECONDS"] = seconds
+    (tmp_path / "results").mkdir()
+    archive = tmp_path / "records.tgz"
+    result = subprocess.run(["bash", str(SCRIPT), str(shared_root), str(archive), *lanes], env=env, capture_output=True, text=True)
+    with tarfile.open(archive) as tar:
+        return result, tar.getnames()
+
+
+def test_long_lane_brings_back_every_record_and_manifest(shared_root, tmp_path):
+    result, names = lease(shared_root, tmp_path, "long")
+    assert result.returncode == 0, result.stderr + result.stdout
+    records = [n for n in names if n.endswith("record.json")]
+    assert len(records) == 6 and all(n.startswith("./digits_full_long_runs/runs/") for n in records)
+    assert {"./digits_full_long_runs/sweeps/digits_full_usps_long.json", "./digits_full_long_runs/sweeps/digits_full_usps_mnist_long.json"} <= set(names)
+    assert "archived 6 records" in result.stdout
+
+
+def test_past_the_deadline_nothing_starts_and_the_archive_is_still_written(shared_root, tmp_path):
+    result, names = lease(shared_root, tmp_path, "usps+long", "mnistm0", seconds="0")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.count("no time left") == 5 and not [n for n in names if n.endswith("record.json")]
+    assert "archived 0 records" in result.stdout
