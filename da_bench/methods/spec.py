@@ -69,5 +69,13 @@ for _spec in (
         "confusion", "Domain confusion (Tzeng et al. 2015): alternating discriminator / uniform-confusion updates.", (LossTerm("confusion", weight=0.1),)
     ),
     MethodSpec("entropy_min", "Target entropy minimisation (Grandvalet & Bengio 2004) beside the source loss.", (LossTerm("entropy", weight=0.1),)),
+    MethodSpec("mcc", "MCC (Jin et al. 2020): minimum class confusion on the target predictions.", (LossTerm("mcc"),)),
+    MethodSpec(
+        "dann_bsp", "DANN + BSP (Chen et al. 2019): penalise the largest singular value of each domain's features.", (LossTerm("dann"), LossTerm("bsp", 1e-4))
+    ),
+    MethodSpec(
+        "cdan_bsp", "CDAN + BSP (Chen et al. 2019): penalise the largest singular value of each domain's features.", (LossTerm("cdan"), LossTerm("bsp", 1e-4))
+    ),
+    MethodSpec("afn", "AFN (Xu et al. 2019): stepwise adaptive feature norm (SAFN) on both domains.", (LossTerm("afn", weight=0.05),)),
 ):
     register_method(_spec)
