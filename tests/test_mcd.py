@@ -11,7 +11,7 @@ from da_bench.config import from_dict
 from da_bench.methods import Inputs, build_method
 from da_bench.methods.mcd import MCD, classifier_discrepancy
 
-CFG = {"method": "mcd_builtin", "source": "moons", "target": "moons_rot35", "backbone": "mlp", "head_hidden": [], "lr": 0.5, "momentum": 0.0}
+CFG = {"method": "mcd", "source": "moons", "target": "moons_rot35", "backbone": "mlp", "head_hidden": [], "lr": 0.5, "momentum": 0.0}
 
 
 def test_discrepancy_by_hand():
@@ -53,11 +53,11 @@ def test_mcd_refuses_added_losses():
 
 
 @pytest.mark.slow
-def test_mcd_builtin_trains_through_the_cli(tmp_path):
-    result = cli("run", *TOY, "method=mcd_builtin", "--out", str(tmp_path))
+def test_mcd_trains_through_the_cli(tmp_path):
+    result = cli("run", *TOY, "method=mcd", "--out", str(tmp_path))
     assert result.returncode == 0, result.stderr[-2000:]
     folder = tmp_path / "runs" / json.loads(result.stdout.strip().splitlines()[-1])["run_id"]
     record = json.loads((folder / "record.json").read_text())
     assert record["status"] == "done" and [p["step"] for p in record["history"]] == [20, 40]
     assert torch.load(folder / "checkpoints" / "last.ckpt", weights_only=True)["global_step"] == 40 * 7
-    assert "mcd_builtin" in cli("methods").stdout
+    assert "mcd" in cli("methods").stdout

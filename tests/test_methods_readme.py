@@ -21,7 +21,7 @@ TOY = ["source=moons", "target=moons_rot35", "backbone=mlp", "head_hidden=[]", "
 
 def readme_plugin() -> str:
     section = README.read_text().split("## A method with its own training step", 1)[1]
-    return re.search(r"```python\n(# mcd\.py\n.*?)```", section, re.S).group(1)
+    return re.search(r"```python\n(# my_mcd\.py\n.*?)```", section, re.S).group(1)
 
 
 def cli(*args: str) -> subprocess.CompletedProcess:
@@ -30,9 +30,9 @@ def cli(*args: str) -> subprocess.CompletedProcess:
 
 @pytest.mark.slow
 def test_readme_mcd_plugin_trains_and_predicts_with_the_mean_of_its_classifiers(tmp_path):
-    plugin, out = tmp_path / "mcd.py", tmp_path / "out"
+    plugin, out = tmp_path / "my_mcd.py", tmp_path / "out"
     plugin.write_text(readme_plugin())
-    result = cli("--plugin", str(plugin), "run", "method=mcd", *TOY, "--out", str(out))
+    result = cli("--plugin", str(plugin), "run", "method=my_mcd", *TOY, "--out", str(out))
     assert result.returncode == 0, result.stderr[-2000:]
     summary = json.loads(result.stdout.strip().splitlines()[-1])
     folder = out / "runs" / summary["run_id"]
@@ -40,10 +40,10 @@ def test_readme_mcd_plugin_trains_and_predicts_with_the_mean_of_its_classifiers(
     assert record["status"] == "done" and [p["step"] for p in record["history"]] == [20, 40]  # batches, at 3 + num_k optimiser steps each
     ckpt = torch.load(folder / "checkpoints" / "last.ckpt", weights_only=True)
     assert ckpt["global_step"] == 40 * (3 + 4)  # step A: both optimisers, B: the classifiers', C: num_k generator steps
-    assert "mcd" in cli("--plugin", str(plugin), "methods").stdout
+    assert "my_mcd" in cli("--plugin", str(plugin), "methods").stdout
 
     # the recorded scores, recomputed by hand from the checkpoint's weights: they are those of (F1 + F2) / 2, not of F1
-    cfg = from_dict({**parse_overrides(TOY), "method": "mcd"})
+    cfg = from_dict({**parse_overrides(TOY), "method": "my_mcd"})
     dm = PairedDataModule(cfg)
     dm.setup("fit")
     state = ckpt["state_dict"]
@@ -63,11 +63,11 @@ def test_readme_mcd_plugin_trains_and_predicts_with_the_mean_of_its_classifiers(
     assert final["source_val_acc"] == pytest.approx(float(((s1 + s2).argmax(1) == ys).float().mean()))
 
     # the plugin is part of the run's identity: unchanged, the record is reused; changed, the old run is set aside
-    again = cli("--plugin", str(plugin), "run", "method=mcd", *TOY, "--out", str(out))
+    again = cli("--plugin", str(plugin), "run", "method=my_mcd", *TOY, "--out", str(out))
     assert json.loads((folder / "record.json").read_text()) == record and "set aside" not in again.stderr
     plugin.write_text(readme_plugin().replace("num_k = 4", "num_k = 2"))
-    changed = cli("--plugin", str(plugin), "run", "method=mcd", *TOY, "--out", str(out))
-    assert changed.returncode == 0 and f"run {summary['run_id']} was made with plugins (mcd.py" in changed.stderr
+    changed = cli("--plugin", str(plugin), "run", "method=my_mcd", *TOY, "--out", str(out))
+    assert changed.returncode == 0 and f"run {summary['run_id']} was made with plugins (my_mcd.py" in changed.stderr
     assert (folder / "stale" / "record.stale.json").exists()
     assert torch.load(folder / "checkpoints" / "last.ckpt", weights_only=True)["global_step"] == 40 * (3 + 2)
     # a run that uses no part of the plugin keeps the id and record it has without it

@@ -8,7 +8,7 @@ maximise the target discrepancy, min_F L_s - L_adv with L_adv = E_t d(p1, p2); s
 minimise L_adv. Evaluation predicts with (F1 + F2) / 2. Defaults as the paper and TLlib: num_k = 4, L_adv weight 1,
 and TLlib's target entropy term (weight 0.01 in steps A and B; the paper has none, 0 turns it off).
 
-Registered as ``mcd_builtin``, beside the README's ``mcd`` plugin; its hyperparameters are class attributes
+Registered as ``mcd`` (the README's plugin example registers ``my_mcd``); its hyperparameters are class attributes
 (a plugin subclass sets others).
 """
 
@@ -31,7 +31,7 @@ def classifier_discrepancy(logits_1: Tensor, logits_2: Tensor) -> Tensor:
     return (logits_1.float().softmax(1) - logits_2.float().softmax(1)).abs().mean()
 
 
-@register_method("mcd_builtin")
+@register_method("mcd")
 class MCD(CustomStepMethod):
     """MCD (Saito et al. 2018): two classifiers maximise their target discrepancy, the generator minimises it."""
 
