@@ -18,7 +18,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from da_bench.report.collect import method_label, pair_label
-from da_bench.runner.records import iter_records
+from da_bench.runner.records import iter_records, read_record
 
 
 def by_step(roots: list[Path], metric: str) -> dict[tuple[str, str], dict[int, list[float]]]:
@@ -43,9 +43,9 @@ def unfinished_by_step(roots: list[Path], metric: str) -> dict[tuple[str, str], 
     for root in roots:
         entries = {e["run_id"]: e for manifest in sorted(root.glob("sweeps/*.json")) for e in json.loads(manifest.read_text())["runs"]}
         for run_id, entry in sorted(entries.items()):
-            folder, log = root / "runs" / run_id, root / "runs" / run_id / "logs" / "metrics.csv"
-            record = folder / "record.json"
-            if not log.exists() or (record.exists() and json.loads(record.read_text()).get("status") == "done"):
+            folder = root / "runs" / run_id
+            log, record = folder / "logs" / "metrics.csv", read_record(folder)
+            if not log.exists() or (record is not None and record.get("status") == "done"):
                 continue
             key = (f"{method_label(entry['method'])} (unfinished)", pair_label(entry["source"], entry["target"]))
             with log.open() as fh:

@@ -9,10 +9,10 @@ Cells read ``ours / published (difference)``; a row per method of the runs that 
 from __future__ import annotations
 
 import argparse
-import csv
 from pathlib import Path
 
 from da_bench.report.collect import method_label, pair_label, read_records
+from da_bench.report.table import load_reference
 
 
 def main() -> None:
@@ -26,8 +26,7 @@ def main() -> None:
         if record["status"] == "done":
             cfg = record["config"]
             ours[method_label(cfg["method"]), pair_label(cfg["source"], cfg["target"])] = 100 * record["final"]["target_test_acc"]
-    with open(args.reference, newline="") as fh:
-        published = {(r["method"], r["source_pair"]): float(r["accuracy"]) for r in csv.DictReader(fh) if args.benchmark.lower() in r["benchmark"].lower()}
+    published = {key: row.accuracy for key, row in load_reference(Path(args.reference), args.benchmark).items()}
     pairs = list(dict.fromkeys(p for _, p in published))
     methods = list(dict.fromkeys(m for m, _ in published if any((m, p) in ours for p in pairs)))
     print(f"| method | {' | '.join(pairs)} | within 1 point |")

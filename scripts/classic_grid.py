@@ -23,17 +23,17 @@ import da_bench.builtins  # noqa: F401  (registers the domains)
 from da_bench.classic.data import load_pair
 from da_bench.classic.spec import build_estimator
 from da_bench.config import RunConfig
+from da_bench.report.table import load_reference
 
 Point = tuple[int, float]
 
 
 def published_cells(reference: Path, method: str, benchmark: str) -> dict[str, float]:
     """Published accuracy per pair ('source->target') for the method in the benchmark."""
-    with open(reference, newline="") as fh:
-        rows = [r for r in csv.DictReader(fh) if r["method"] == method and benchmark.lower() in r["benchmark"].lower()]
-    if not rows:
+    cells = {pair: row.accuracy for (name, pair), row in load_reference(reference, benchmark).items() if name == method}
+    if not cells:
         raise SystemExit(f"No published '{method}' rows for benchmark '{benchmark}' in {reference}; check the method and --benchmark.")
-    return {r["source_pair"]: float(r["accuracy"]) for r in rows}
+    return cells
 
 
 def grid_accuracies(method: str, pair: str, points: list[Point], data_root: str) -> dict[Point, float]:
