@@ -8,6 +8,7 @@ import torch
 from da_bench.classic.spec import ClassicSpec
 from da_bench.config import from_dict
 from da_bench.methods import build_method
+from da_bench.methods.module import Inputs
 from da_bench.registry import METHODS
 from da_bench.runner.execute import execute, prepare
 
@@ -83,6 +84,24 @@ def test_backbone_lr_multiplier_groups():
     model = build_method(from_dict({**TOY, "backbone_lr_mult": 0.1}), (2,), 2)
     lrs = sorted(g["lr"] for g in model.configure_optimizers()["optimizer"].param_groups)
     assert lrs == pytest.approx([0.05, 0.5])
+
+
+def test_source_only_trains_on_source_images_alone():
+    """Source-only is TLlib's erm.py / DomainBed's ERM: the target batch of a 'uda' run stays out of its forward pass,
+    so its batch norm statistics hold source features alone; DANN's pass holds both domains (TLlib's concatenation)."""
+    g = torch.Generator().manual_seed(0)
+    xs, ys, xt = torch.randn(5, 2, generator=g), torch.tensor([0, 1, 0, 1, 1]), torch.randn(7, 2, generator=g) + 10.0
+    for method, losses, batch in (("source_only", {}, 5), ("dann", {"dann": SMALL_DISC}, 12)):
+        model = build_method(from_dict({**TOY, "method": method, "losses": losses, "bottleneck_dim": 4}), (2,), 2).train()
+        sizes: list[int] = []
+        model.backbone.register_forward_hook(lambda _m, _i, out: sizes.append(out.shape[0]))
+        model.step_outputs(Inputs(xs, ys, xt))
+        assert sizes == [batch], method
+        linear, norm = model.bottleneck[0], model.bottleneck[1]
+        seen = xs if method == "source_only" else torch.cat([xs, xt])
+        with torch.no_grad():
+            expected = 0.1 * linear(model.backbone(seen)).mean(0)  # BatchNorm1d's running mean after one batch (momentum 0.1)
+        torch.testing.assert_close(norm.running_mean, expected)
 
 
 def test_dann_toy_adaptation_beats_source_only(tmp_path):

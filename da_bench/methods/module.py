@@ -151,14 +151,23 @@ class Method(pl.LightningModule):
                 main_logits = logits
         return total, main_logits
 
+    @property
+    def trains_on_target(self) -> bool:
+        """Whether unlabeled target images enter the training forward pass: only for a method with adaptation losses
+        or one that ``uses_target``. Source-only never sees them, so its batch norm and dropout see source data alone
+        (TLlib's erm.py, DomainBed's ERM)."""
+        return bool(self.terms) or self.uses_target
+
     def step_outputs(self, inputs: Inputs) -> tuple[Tensor, StepOutputs | None, Tensor]:
         """One forward pass over the labeled samples + unlabeled target, concatenated so that batch norm sees both
-        domains (as in TLlib); returns the supervised loss, the adaptation losses' inputs and the labeled logits."""
+        domains (as in TLlib); returns the supervised loss, the adaptation losses' inputs and the labeled logits.
+        The target is left out where the method does not train on it (:attr:`trains_on_target`)."""
         x_sup, y_sup = inputs.labeled()
         n_sup, n_src = x_sup.shape[0], inputs.source.shape[0]
-        f = self.features(x_sup if inputs.target is None else torch.cat([x_sup, inputs.target]))
+        target = inputs.target if self.trains_on_target else None
+        f = self.features(x_sup if target is None else torch.cat([x_sup, target]))
         sup_loss, logits = self.supervised_loss(f[:n_sup], y_sup)
-        if inputs.target is None:
+        if target is None:
             return sup_loss, None, logits
         out = StepOutputs(f[:n_src], f[n_sup:], logits[:n_src], self.heads["label"](f[n_sup:]), inputs.source_labels, self.progress)
         return sup_loss, out, logits
