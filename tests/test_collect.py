@@ -1,3 +1,4 @@
+import pytest
 from helpers import fake_manifest, fake_record, lr_trial
 
 from da_bench.report.collect import collect, domain_label, method_label, pair_label
@@ -46,3 +47,15 @@ def test_a_setting_with_only_failed_runs_is_never_chosen(tmp_path):
     fake_record(tmp_path, "nan", "dann", "mnist", "usps", 0, None, status="failed", config={"lr": 1.0})
     cell = collect(tmp_path, "source-val").cells[("dann", "MNIST->USPS")]
     assert cell.values == [40.0] and cell.chosen == "lr=0.01" and cell.failed == 0 and cell.failed_elsewhere == 1
+
+
+def test_multitask_runs_have_no_target_accuracy_and_are_left_out_with_a_note(tmp_path, capsys):
+    multitask = [{"step": 1, "source_val_acc": 0.9, "source_val_parity_acc": 0.95}]
+    fake_record(tmp_path, "m", "source_only", "mnist", None, 0, None, history=multitask)
+    fake_manifest(tmp_path, "s", [("m", "source_only", "mnist", None, 0)])
+    with pytest.raises(ValueError, match="no target domain .mode 'multitask'"):
+        collect(tmp_path, "source-val")
+    fake_record(tmp_path, "d", "dann", "mnist", "usps", 0, 0.6)
+    collected = collect(tmp_path, "source-val")
+    assert collected.pairs == ["MNIST->USPS"] and collected.cells[("dann", "MNIST->USPS")].values == [60.0]
+    assert "left out 1 run(s)" in capsys.readouterr().err

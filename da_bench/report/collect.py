@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -135,15 +136,25 @@ def collect_rules(root: Path, rules: list[str]) -> dict[str, Collected]:
     expected_seeds: dict[tuple[str, str], set[Any]] = defaultdict(set)
     for manifest in load_manifests(root):
         for run in manifest["runs"]:
-            expected_seeds[note(run["method"], pair_label(run["source"], run["target"]))].add(run["seed"])
+            if run["target"] is not None:
+                expected_seeds[note(run["method"], pair_label(run["source"], run["target"]))].add(run["seed"])
     groups: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
     seen: set[str] = set()
+    without_target = 0
     for record in read_records(root):
         cfg = record["config"]
+        if cfg["target"] is None:  # mode 'multitask': no target accuracy to rank
+            without_target += 1
+            continue
         key = note(cfg["method"], pair_label(cfg["source"], cfg["target"]))
         if record["run_id"] not in seen:
             seen.add(record["run_id"])
             groups[key].append(record)
+    if without_target:
+        why = "no target domain (mode 'multitask'), so no target accuracy to rank; their per-task source-validation accuracies are in runs/<id>/record.json"
+        if not methods:
+            raise ValueError(f"The runs under '{root}' have {why}.")
+        print(f"da-bench table: left out {without_target} run(s) under '{root}' with {why}.", file=sys.stderr)
     if not methods:
         raise ValueError(f"No run records (runs/<id>/record.json) or sweep manifests under '{root}'; pass the --out folder of a sweep that has run.")
     collected = {}
