@@ -60,3 +60,44 @@ def step_outputs(features: int = 16, classes: int = 4, n: int = 8, seed: int = 0
     ls = torch.randn(n, classes, generator=g, requires_grad=True)
     lt = torch.randn(n, classes, generator=g, requires_grad=True)
     return StepOutputs(fs, ft, ls, lt, torch.randint(0, classes, (n,), generator=g), progress=progress)
+
+
+KILL_AT_BATCH = """
+import os, sys
+from pathlib import Path
+import pytorch_lightning as pl
+import da_bench.runner.execute as ex
+from da_bench.builtins import import_builtins
+from da_bench.config import from_dict
+from da_bench.registry import load_plugin_file
+
+class Kill(pl.Callback):  # dies like a SIGKILL: no clean-up, no record
+    def on_train_batch_start(self, trainer, *args):
+        if trainer.fit_loop.epoch_loop.batch_progress.total.completed == int(sys.argv[2]):
+            os._exit(9)
+
+make_trainer = ex.make_trainer
+ex.make_trainer = lambda cfg, folder: make_trainer(cfg, folder, [Kill()])
+import_builtins()
+for plugin in sys.argv[4:]:
+    load_plugin_file(plugin)
+ex.execute(from_dict(eval(sys.argv[3])), Path(sys.argv[1]))
+"""
+
+
+def killed_and_resumed(config: dict, root: Path, kill_at_batch: int, plugin: Path | None = None) -> tuple[dict, dict]:
+    """The records of ``config`` run whole (under ``root/whole``) and run in a subprocess killed at the start of
+    training batch ``kill_at_batch``, then resumed (under ``root/resumed``); asserts the kill left no record."""
+    import subprocess
+    import sys
+
+    from da_bench.config import from_dict
+    from da_bench.runner.execute import execute, run_dir
+
+    cfg = from_dict(config)
+    whole = execute(cfg, root / "whole")
+    args = [str(root / "resumed"), str(kill_at_batch), repr(config), *([str(plugin)] if plugin else [])]
+    killed = subprocess.run([sys.executable, "-c", KILL_AT_BATCH, *args], capture_output=True, text=True)
+    assert killed.returncode == 9, killed.stderr[-2000:]
+    assert not (run_dir(cfg, root / "resumed") / "record.json").exists()
+    return whole, execute(cfg, root / "resumed")

@@ -44,6 +44,8 @@ CONVERGENCE = {
     "afn": {"afn": {"delta_r": 0.3, "weight": 0.01}},  # the paper's delta_r = 1, weight 0.05: 0.629 here
     "mcd": {},
     "mdd": {},
+    "adda": {},
+    "fixmatch": {},  # its vector-view noise (0.1 weak, 1.0 strong) was chosen on this toy: see da_bench/methods/fixmatch.py
 }
 
 

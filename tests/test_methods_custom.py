@@ -2,12 +2,11 @@
 one learning-rate schedule step per batch, and an exact resume after a kill."""
 
 import csv
-import subprocess
-import sys
 import textwrap
 
 import pytest
 import torch
+from helpers import killed_and_resumed
 
 from da_bench.config import from_dict
 from da_bench.registry import METHODS, load_plugin_file
@@ -46,26 +45,6 @@ TOY = {
     "validator_samples": 100,
     "threads": 1,
 }
-KILL_AT_BATCH = textwrap.dedent("""
-    import os, sys
-    from pathlib import Path
-    import pytorch_lightning as pl
-    import da_bench.runner.execute as ex
-    from da_bench.builtins import import_builtins
-    from da_bench.config import from_dict
-    from da_bench.registry import METHODS, load_plugin_file
-
-    class Kill(pl.Callback):  # dies like a SIGKILL: no clean-up, no record
-        def on_train_batch_start(self, trainer, *args):
-            if trainer.fit_loop.epoch_loop.batch_progress.total.completed == int(sys.argv[2]):
-                os._exit(9)
-
-    make_trainer = ex.make_trainer
-    ex.make_trainer = lambda cfg, folder: make_trainer(cfg, folder, [Kill()])
-    import_builtins()
-    load_plugin_file(sys.argv[4])
-    ex.execute(from_dict(eval(sys.argv[3])), Path(sys.argv[1]))
-""")
 
 
 @pytest.fixture(scope="module")
@@ -93,12 +72,8 @@ def test_progress_and_steps_count_batches_not_optimiser_steps(plugin, tmp_path):
 
 def test_custom_step_killed_between_evaluations_resumes_bit_for_bit(plugin, tmp_path):
     cfg = from_dict(TOY)
-    whole = execute(cfg, tmp_path / "whole")
-    killed = subprocess.run([sys.executable, "-c", KILL_AT_BATCH, str(tmp_path / "resumed"), "120", repr(TOY), str(plugin)], capture_output=True, text=True)
-    assert killed.returncode == 9, killed.stderr[-2000:]
+    whole, resumed = killed_and_resumed(TOY, tmp_path, 120, plugin)
     folder = run_dir(cfg, tmp_path / "resumed")
-    assert not (folder / "record.json").exists()
-    resumed = execute(cfg, tmp_path / "resumed")
     assert resumed["resumed_from_step"] == 75  # batches, where Lightning's global step is 225
     assert resumed["history"] == whole["history"]
     log = metrics_csv(folder).read_text()
