@@ -11,7 +11,7 @@ and s_i a weight schedule; Lightning runs the loop. A method that owns its train
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar, Iterable
+from typing import Any, Callable, ClassVar, Iterable
 
 import pytorch_lightning as pl
 import torch
@@ -65,6 +65,7 @@ class Method(pl.LightningModule):
     losses: ClassVar[tuple[LossTerm, ...]] = ()  # a registered subclass's own loss terms (the config's ``losses`` add to them)
     search_space: ClassVar[dict[str, Any]] = {}
     uses_target: ClassVar[bool] = False  # True: needs target batches even without adaptation losses (mode 'uda')
+    setting: ClassVar[str] = "uda"  # a key of da_bench.methods.spec.SETTINGS: 'uda', 'source-free' or 'test-time'
     optimizer_steps_per_batch: ClassVar[int] = 1  # read by scripts/gpu_check.py; progress counts batches (steps_done)
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
@@ -222,12 +223,13 @@ class Method(pl.LightningModule):
             return torch.optim.Adam(groups, lr=c.lr, weight_decay=c.weight_decay)
         return torch.optim.SGD(groups, lr=c.lr, momentum=c.momentum, nesterov=c.nesterov and c.momentum > 0, weight_decay=c.weight_decay)
 
-    def make_scheduler(self, optimizer: torch.optim.Optimizer, anneal: bool | None = None) -> dict[str, Any]:
+    def make_scheduler(self, optimizer: torch.optim.Optimizer, anneal: bool | None = None, progress: Callable[[int], float] | None = None) -> dict[str, Any]:
         """Per-batch learning-rate factor (Ganin et al. 2016, Eq. 14: (1 + alpha p)^-beta with ``lr_anneal``, else 1);
-        ``anneal`` overrides the config for this optimizer."""
+        ``anneal`` overrides the config for this optimizer, ``progress`` maps the batches done to p (default: of the run)."""
         c = self.cfg
         annealed = c.lr_anneal if anneal is None else anneal
-        factor = (lambda step: annealed_lr_factor(step / c.steps, c.lr_alpha, c.lr_beta)) if annealed else (lambda step: 1.0)
+        at = progress or (lambda step: step / c.steps)
+        factor = (lambda step: annealed_lr_factor(at(step), c.lr_alpha, c.lr_beta)) if annealed else (lambda step: 1.0)
         return {"scheduler": torch.optim.lr_scheduler.LambdaLR(optimizer, factor), "interval": "step"}
 
     def configure_optimizers(self) -> Any:
