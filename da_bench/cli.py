@@ -13,10 +13,13 @@ from da_bench.registry import UnknownNameError, load_plugins
 
 
 def cmd_methods(args: argparse.Namespace) -> int:
+    from da_bench.methods.spec import as_spec
     from da_bench.registry import BACKBONES, LOSSES, METHODS, VALIDATORS
 
-    for name, spec in METHODS.items():
-        print(f"method     {name:<16} {spec.description}")
+    print(f"{'':<10} {'name':<16} {'setting':<12} {'needs':<42} description")
+    for name, entry in METHODS.items():
+        spec = as_spec(name, entry)
+        print(f"method     {name:<16} {spec.setting:<12} {spec.needs:<42} {spec.description}")
     for name, cls in LOSSES.items():
         print(f"loss       {name:<16} {cls.one_line()}")
     for name, fn in VALIDATORS.items():

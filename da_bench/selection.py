@@ -102,9 +102,11 @@ def selection_rules() -> list[str]:
 
 def select_point(history: list[dict[str, Any]], rule: str) -> dict[str, Any]:
     """The evaluation point a rule picks: the last one, or the one maximising the rule's score
-    (ties go to the later point)."""
+    (ties go to the later point). Points of a two-stage method carry their ``stage`` (SHOT: 'source', then
+    'adapted'); only those of the last stage are the method's result and can be picked."""
     if not history:
         raise ValueError("A run record holds no evaluation point to select from.")
+    history = [point for point in history if point.get("stage") == history[-1].get("stage")]
     if rule == "last":
         return history[-1]
     if rule not in RULE_KEYS and rule not in VALIDATORS:

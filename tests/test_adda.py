@@ -136,7 +136,7 @@ def test_adda_trains_through_the_cli(tmp_path):
     assert result.returncode == 0, result.stderr[-2000:]
     folder = tmp_path / "runs" / json.loads(result.stdout.strip().splitlines()[-1])["run_id"]
     record = json.loads((folder / "record.json").read_text())
-    assert record["status"] == "done" and [p["step"] for p in record["history"]] == [20, 40]
+    assert record["status"] == "done" and [(p["step"], p["stage"]) for p in record["history"]] == [(20, "source"), (40, "adapted")]
     # 20 source batches of one optimiser step, then 20 adversarial batches of two (M_t, D)
     assert torch.load(folder / "checkpoints" / "last.ckpt", weights_only=True)["global_step"] == 20 + 20 * 2
     listing = cli("methods").stdout

@@ -56,3 +56,31 @@ def test_spec_registration_and_an_explicit_description():
             register_method(MethodSpec("probe_spec", "Another."))
     finally:
         METHODS._items.pop("probe_spec")
+
+
+def test_methods_lists_each_setting_and_what_it_needs(capsys):
+    from da_bench.cli import main
+
+    assert main(["methods"]) == 0
+    rows = {line.split()[1]: line for line in capsys.readouterr().out.splitlines() if line.startswith("method ")}
+    expected = {
+        "dann": ("uda", "source labels + target batches"),
+        "source_only": ("uda", "source labels alone"),
+        "tca": ("uda", "source labels + unlabeled target features"),
+        "shot": ("source-free", "a source stage, then target batches alone"),
+        "tent": ("test-time", "source training + the target test stream"),
+        "bn_adapt": ("test-time", "source training + the target test stream"),
+    }
+    for name, (setting, needs) in expected.items():
+        assert rows[name].split()[2] == setting and f" {needs} " in rows[name], rows[name]
+
+
+def test_a_method_class_declares_its_setting_and_a_bad_one_is_refused():
+    class SourceFree(CustomStepMethod):
+        """A source-free probe."""
+
+        setting = "source-free"
+
+    assert as_spec("sf", SourceFree).setting == "source-free" and as_spec("p", Probe).setting == "uda"
+    with pytest.raises(ValueError, match="declares setting 'offline'; use one of uda, source-free, test-time"):
+        MethodSpec("bad", "Bad.", setting="offline")

@@ -32,6 +32,12 @@ from da_bench.registry import METHODS
 class ClassicSpec(MethodSpec):
     estimator: type[ClassicEstimator] = NoAdaptation
 
+    @property
+    def needs(self) -> str:
+        if self.estimator is NoAdaptation:
+            return "source features + labels alone"
+        return f"source labels + {'k_shot labeled' if self.estimator.uses_target_labels else 'unlabeled'} target features"
+
 
 def register_classic(name: str, estimator: type[ClassicEstimator]) -> ClassicSpec:
     return register_method(ClassicSpec(name, (estimator.__doc__ or name).strip().splitlines()[0], estimator=estimator))

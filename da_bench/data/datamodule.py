@@ -199,6 +199,11 @@ class PairedDataModule(pl.LightningDataModule):
             loaders.append(self.eval_batches(split, with_labels=role != "target_unlabeled"))
         return loaders
 
+    def target_images(self) -> Any:
+        """The whole unlabeled target split in evaluation batches, images only and without augmentation (what SHOT
+        clusters); its labels stay here."""
+        return self.eval_batches(self._on_device("target_unlabeled"), with_labels=False)
+
     def eval_batches(self, split: Split, with_labels: bool) -> Any:
         if split.in_memory:
             x: Tensor = split.x  # type: ignore[assignment]

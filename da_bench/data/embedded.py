@@ -7,12 +7,16 @@
   built MNIST-M: each digit blended with a random patch of a colour photo, I_out = |I_digit - I_patch|,
   here from the photos shipped in scikit-learn and scikit-image. Deterministic, cached after the first build.
 - ``moons`` / ``moons_rot35``: the DANN paper's toy (JMLR 2016, Sec. 5.1.1), the target rotated by 35 degrees.
+- ``blobs`` / ``blobs_shift``: three Gaussian blobs, the target rotated by 30 degrees, scaled by 2 and moved by
+  (3, -2); batch norm after the first linear layer undoes the scale and the move with target statistics, not the
+  rotation (the toy of the source-free and test-time methods, whose classes are clusters).
 """
 
 from __future__ import annotations
 
 import hashlib
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -97,14 +101,17 @@ def load_sklearn_digits(root: Path, cache: Path) -> DomainData:
     return DomainData("sklearn_digits", 10, {"all": Split(x.contiguous(), y)}, DIGITS)
 
 
+def rotation(degrees: float) -> np.ndarray:
+    a = np.deg2rad(degrees)
+    return np.array([[np.cos(a), -np.sin(a)], [np.sin(a), np.cos(a)]])
+
+
 def two_moons(n: int, rotation_deg: float, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
     from sklearn.datasets import make_moons
 
     x, y = make_moons(n_samples=n, noise=0.1, random_state=seed)
     centre = np.array([0.5, 0.25])
-    a = np.deg2rad(rotation_deg)
-    rot = np.array([[np.cos(a), -np.sin(a)], [np.sin(a), np.cos(a)]])
-    x = (x - centre) @ rot.T + centre
+    x = (x - centre) @ rotation(rotation_deg).T + centre
     return torch.from_numpy(x).float(), torch.from_numpy(y.astype(np.int64))
 
 
@@ -112,6 +119,25 @@ def moons_domain(name: str, rotation_deg: float, seed: int):
     def load(root: Path, cache: Path) -> DomainData:
         splits = {split: Split(*two_moons(300, rotation_deg, seed + offset)) for split, offset in (("train", 0), ("test", 1000))}
         return DomainData(name, 2, splits, ["upper", "lower"])
+
+    return load
+
+
+def three_blobs(n: int, seed: int, rotation_deg: float = 0.0, scale: float = 1.0, shift: tuple[float, float] = (0.0, 0.0)) -> tuple[torch.Tensor, torch.Tensor]:
+    """``n`` points of three Gaussian blobs (std 0.5, centres at radius 2, 120 degrees apart), rotated about the origin,
+    scaled and moved: ``scale * R x + shift``."""
+    rng = np.random.default_rng(seed)
+    y = np.arange(n) % 3
+    angles = np.deg2rad(90.0 + 120.0 * y)
+    x = 2.0 * np.stack([np.cos(angles), np.sin(angles)], 1) + 0.5 * rng.standard_normal((n, 2))
+    x = scale * x @ rotation(rotation_deg).T + np.array(shift)
+    return torch.from_numpy(x).float(), torch.from_numpy(y.astype(np.int64))
+
+
+def blobs_domain(name: str, seed: int, **transform: Any):
+    def load(root: Path, cache: Path) -> DomainData:
+        splits = {split: Split(*three_blobs(300, seed + offset, **transform)) for split, offset in (("train", 0), ("test", 1000))}
+        return DomainData(name, 3, splits, ["top", "lower left", "lower right"])
 
     return load
 
@@ -150,4 +176,16 @@ register_domain(
 )
 register_domain(
     DomainSpec("moons_rot35", "Two moons rotated by 35 degrees (DANN toy target)", 2, moons_domain("moons_rot35", 35.0, 2), "-", OFFLINE, needs_root=False)
+)
+register_domain(DomainSpec("blobs", "Three Gaussian blobs, 300 train + 300 test", 3, blobs_domain("blobs", 3), "-", OFFLINE, needs_root=False))
+register_domain(
+    DomainSpec(
+        "blobs_shift",
+        "The three blobs rotated by 30 degrees, scaled by 2 and moved by (3, -2) (target of the shifted-blobs toy)",
+        3,
+        blobs_domain("blobs_shift", 4, rotation_deg=30.0, scale=2.0, shift=(3.0, -2.0)),
+        "-",
+        OFFLINE,
+        needs_root=False,
+    )
 )

@@ -11,10 +11,12 @@
 - :mod:`~da_bench.methods.build`: the method object of a run;
 - :mod:`~da_bench.methods.mcd`, :mod:`~da_bench.methods.mdd`, :mod:`~da_bench.methods.adda`,
   :mod:`~da_bench.methods.fixmatch`: built-in method classes (MCD's own step, MDD's adversary, ADDA's two stages,
-  FixMatch's pseudo-labels).
+  FixMatch's pseudo-labels);
+- :mod:`~da_bench.methods.shot`: SHOT, source-free (a source stage, then target data alone);
+- :mod:`~da_bench.methods.test_time`: TENT and BN adaptation, test-time (online on the target test stream).
 """
 
-from da_bench.methods import adda, fixmatch, mcd, mdd  # noqa: F401 - registers the built-in method classes
+from da_bench.methods import adda, fixmatch, mcd, mdd, shot, test_time  # noqa: F401 - registers the built-in method classes
 from da_bench.methods.build import build_method, method_class
 from da_bench.methods.custom import AlternatingMethod, CustomStepMethod
 from da_bench.methods.module import DivergedError, Inputs, Method

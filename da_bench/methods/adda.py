@@ -65,6 +65,12 @@ class ADDA(CustomStepMethod):
         """Training batches of stage 1."""
         return round(self.pretrain_fraction * self.cfg.steps)
 
+    def stage(self, batch: int) -> str:
+        """'source' up to the last pretraining batch, then 'adapted': selection picks among the adapted points, whose
+        target predictions go through M_t (a source-val tie with a stage-1 point would otherwise report the source
+        model, as M_s is frozen in stage 2)."""
+        return "source" if batch <= self.pretrain_steps else "adapted"
+
     def configure_optimizers(self) -> Any:
         source = self.make_optimizer(self.param_groups([*self.backbone.parameters(), *self.bottleneck.parameters(), *self.heads.parameters()]))
         target, discriminator = (

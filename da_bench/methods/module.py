@@ -11,7 +11,7 @@ and s_i a weight schedule; Lightning runs the loop. A method that owns its train
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar, Iterable
+from typing import Any, Callable, ClassVar, Iterable
 
 import pytorch_lightning as pl
 import torch
@@ -65,6 +65,7 @@ class Method(pl.LightningModule):
     losses: ClassVar[tuple[LossTerm, ...]] = ()  # a registered subclass's own loss terms (the config's ``losses`` add to them)
     search_space: ClassVar[dict[str, Any]] = {}
     uses_target: ClassVar[bool] = False  # True: needs target batches even without adaptation losses (mode 'uda')
+    setting: ClassVar[str] = "uda"  # a key of da_bench.methods.spec.SETTINGS: 'uda', 'source-free' or 'test-time'
     optimizer_steps_per_batch: ClassVar[int] = 1  # read by scripts/gpu_check.py; progress counts batches (steps_done)
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
@@ -134,6 +135,11 @@ class Method(pl.LightningModule):
     def steps_done(self) -> int:
         """Training batches done; Lightning's ``global_step`` counts optimizer steps, several per batch in a custom step."""
         return self._trainer.fit_loop.epoch_loop.batch_progress.total.completed if self._trainer is not None else 0
+
+    def stage(self, batch: int) -> str | None:
+        """The stage of a method that trains in stages (SHOT, ADDA: 'source', then 'adapted') after training batch
+        ``batch``; evaluation points carry it and selection picks among the last stage's (``None``: one stage)."""
+        return None
 
     @property
     def progress(self) -> float:
@@ -222,12 +228,13 @@ class Method(pl.LightningModule):
             return torch.optim.Adam(groups, lr=c.lr, weight_decay=c.weight_decay)
         return torch.optim.SGD(groups, lr=c.lr, momentum=c.momentum, nesterov=c.nesterov and c.momentum > 0, weight_decay=c.weight_decay)
 
-    def make_scheduler(self, optimizer: torch.optim.Optimizer, anneal: bool | None = None) -> dict[str, Any]:
+    def make_scheduler(self, optimizer: torch.optim.Optimizer, anneal: bool | None = None, progress: Callable[[int], float] | None = None) -> dict[str, Any]:
         """Per-batch learning-rate factor (Ganin et al. 2016, Eq. 14: (1 + alpha p)^-beta with ``lr_anneal``, else 1);
-        ``anneal`` overrides the config for this optimizer."""
+        ``anneal`` overrides the config for this optimizer, ``progress`` maps the batches done to p (default: of the run)."""
         c = self.cfg
         annealed = c.lr_anneal if anneal is None else anneal
-        factor = (lambda step: annealed_lr_factor(step / c.steps, c.lr_alpha, c.lr_beta)) if annealed else (lambda step: 1.0)
+        at = progress or (lambda step: step / c.steps)
+        factor = (lambda step: annealed_lr_factor(at(step), c.lr_alpha, c.lr_beta)) if annealed else (lambda step: 1.0)
         return {"scheduler": torch.optim.lr_scheduler.LambdaLR(optimizer, factor), "interval": "step"}
 
     def configure_optimizers(self) -> Any:
@@ -247,7 +254,8 @@ class Method(pl.LightningModule):
         if self.trainer.sanity_checking:
             return
         point = evaluation_point(splits, self.trainer.datamodule.eval_roles, self.tasks, self.num_classes, self.steps_done, self.progress)
-        self.history.append(point)
+        stage = self.stage(self.steps_done)
+        self.history.append(point if stage is None else {**point, "stage": stage})
         for key, value in point.items():
             if isinstance(value, float):
                 self.log(f"eval/{key}", value)

@@ -1,5 +1,5 @@
-"""Method specs: what a method is (a description, weighted loss terms, a search space, the class that trains it),
-registered by name in :data:`da_bench.registry.METHODS`, and the built-in loss methods."""
+"""Method specs: what a method is (a description, weighted loss terms, a search space, the class that trains it, its
+setting), registered by name in :data:`da_bench.registry.METHODS`, and the built-in loss methods."""
 
 from __future__ import annotations
 
@@ -19,16 +19,38 @@ class LossTerm:
     params: dict[str, Any] = field(default_factory=dict)
 
 
+# a method's setting and what it needs, as ``da-bench methods`` lists them: 'uda' trains on labeled source and
+# unlabeled target batches together; 'source-free' adapts a source model with target data alone; 'test-time' adapts
+# while predicting the target test stream
+SETTINGS = {
+    "uda": "source labels + target batches",
+    "source-free": "a source stage, then target batches alone",
+    "test-time": "source training + the target test stream",
+}
+
+
 @dataclass(frozen=True)
 class MethodSpec:
     """A method as data. ``module`` is the LightningModule class that trains it; ``None`` means the class the
-    losses call for (:func:`da_bench.methods.build.method_class`)."""
+    losses call for (:func:`da_bench.methods.build.method_class`). ``setting`` is a key of :data:`SETTINGS`."""
 
     name: str
     description: str
     losses: tuple[LossTerm, ...] = ()
     search_space: dict[str, Any] = field(default_factory=dict)
     module: type | None = None
+    setting: str = "uda"
+
+    def __post_init__(self) -> None:
+        if self.setting not in SETTINGS:
+            raise ValueError(f"Method '{self.name}' declares setting '{self.setting}'; use one of {', '.join(SETTINGS)}.")
+
+    @property
+    def needs(self) -> str:
+        """What the method needs, in words: its setting's, or the source alone for a method that never reads the target."""
+        if self.setting == "uda" and not self.losses and not getattr(self.module, "uses_target", False):
+            return "source labels alone"
+        return SETTINGS[self.setting]
 
 
 def register_method(spec: MethodSpec | str) -> Any:
@@ -42,10 +64,10 @@ def register_method(spec: MethodSpec | str) -> Any:
 
 def as_spec(name: str, entry: Any) -> MethodSpec:
     """A registry entry as a spec: a method class (registered directly, or through an entry point) becomes the
-    spec of its class attributes ``description``, ``losses`` and ``search_space``."""
+    spec of its class attributes ``description``, ``losses``, ``search_space`` and ``setting``."""
     if isinstance(entry, MethodSpec):
         return entry
-    return MethodSpec(name, entry.description, tuple(entry.losses), dict(entry.search_space), module=entry)
+    return MethodSpec(name, entry.description, tuple(entry.losses), dict(entry.search_space), module=entry, setting=entry.setting)
 
 
 def resolve_method(name: str) -> MethodSpec:
