@@ -131,9 +131,10 @@ class JDA(TCA):
 
 
 class PCA(TCA):
-    """Joint PCA of source and target (JDA's 'PCA' baseline): the same eigenproblem with no MMD term, on the features
-    as given (no L2-normalised rows or embeddings: with them no k reproduces Table 3; without, k = 100 gives all
-    14 SURF and MNIST/USPS cells to two decimals, ``paper_results/classic.md``)."""
+    """Joint PCA of source and target (JDA's 'PCA' baseline): the same eigenproblem with no MMD term.
+
+    On the features as given, without JDA.m's L2-normalised rows and embeddings: with them no k reproduces Table 3;
+    without, k = 100 gives all 14 SURF and MNIST/USPS cells to two decimals (``paper_results/classic.md``)."""
 
     lam = 1.0  # M = 0: the left-hand side is lam I, whose scale does not change the eigenvectors
     normalised = False
