@@ -8,6 +8,7 @@
 #   usps     CDAN+E, DAN, Deep CORAL, confusion x 3 seeds on MNIST <-> USPS (experiments/digits_full_usps*_more.yaml)
 #   mnistmN  CDAN, CDAN+E, DAN, Deep CORAL, confusion on MNIST -> MNIST-M, seed N (digits_full_mnistm_more.yaml)
 #   long     source-only, DANN, CDAN on MNIST <-> USPS at 20,000 iterations (digits_full_usps*_long.yaml)
+#   zoo      the 13 methods added since (JAN ... TENT, BN adaptation) x 3 seeds on MNIST <-> USPS (digits_full_usps*_zoo.yaml)
 # Every sweep resumes and skips finished runs, so a lane can be given again. At GPU_DIGITS_SECONDS (default 500)
 # whatever still runs is stopped; then ARCHIVE (a .tar.gz) receives every record.json, metrics.csv and sweep manifest
 # written by this call under RESULTS (default paper_results), to be unpacked there: tar -xzf ARCHIVE -C paper_results.
@@ -78,7 +79,12 @@ EOF
         sweep digits_full_usps_mnist_long.yaml "$RESULTS/digits_full_long_runs" 3 &
         wait
         ;;
-    *) echo "unknown phase '$1' (probe, usps, mnistmN, long)" >&2 ;;
+    zoo)
+        sweep digits_full_usps_zoo.yaml "$RESULTS/digits_full_runs" 10 &
+        sweep digits_full_usps_mnist_zoo.yaml "$RESULTS/digits_full_runs" 10 &
+        wait
+        ;;
+    *) echo "unknown phase '$1' (probe, usps, mnistmN, long, zoo)" >&2 ;;
     esac
 }
 

@@ -29,7 +29,8 @@ def test_long_lane_brings_back_every_record_and_manifest(shared_root, tmp_path):
 
 
 def test_past_the_deadline_nothing_starts_and_the_archive_is_still_written(shared_root, tmp_path):
-    result, names = lease(shared_root, tmp_path, "usps+long", "mnistm0", seconds="0")
+    result, names = lease(shared_root, tmp_path, "usps+long", "mnistm0", "zoo", seconds="0")
     assert result.returncode == 0, result.stderr
-    assert result.stdout.count("no time left") == 5 and not [n for n in names if n.endswith("record.json")]
+    assert result.stdout.count("no time left") == 7 and not [n for n in names if n.endswith("record.json")]
+    assert "unknown phase" not in result.stderr
     assert "archived 0 records" in result.stdout

@@ -22,6 +22,17 @@ METHOD_NAMES = {
     "coral": "Deep CORAL",
     "confusion": "Domain confusion",
     "entropy_min": "Entropy min.",
+    "mcc": "MCC",
+    "dann_bsp": "BSP+DANN",
+    "cdan_bsp": "BSP+CDAN",
+    "afn": "AFN",
+    "mcd": "MCD",
+    "mdd": "MDD",
+    "adda": "ADDA",
+    "fixmatch": "FixMatch",
+    "shot": "SHOT",
+    "tent": "TENT",
+    "bn_adapt": "BN adaptation",
 }
 DOMAIN_NAMES = {
     "mnist": "MNIST",
