@@ -1,4 +1,4 @@
-"""The ``da-bench`` command line: methods, datasets, download, run, sweep, table."""
+"""The ``da-bench`` command line: methods, datasets, download, run, sweep, table, analyze."""
 
 from __future__ import annotations
 
@@ -169,6 +169,14 @@ def cmd_table(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_analyze(args: argparse.Namespace) -> int:
+    from da_bench.analysis.run import Settings, analyze
+
+    if args.per_domain < 5 or args.bins < 1:
+        raise ValueError(f"--per-domain must be at least 5 and --bins at least 1 (got {args.per_domain} and {args.bins}); pass larger values.")
+    return analyze([Path(p) for p in args.run_dirs], Settings(args.source_split, args.per_domain, args.bins, args.seed))
+
+
 class OneLineParser(argparse.ArgumentParser):
     """An argument error is one sentence like every other error (argparse prints its usage first)."""
 
@@ -230,6 +238,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--title")
     p.add_argument("--output")
     p.add_argument("--plot", help="also write a PNG bar chart here")
+    p = add("analyze", cmd_analyze, "t-SNE, A-distance, per-class accuracy and calibration of finished deep runs, into RUN_DIR/analysis/")
+    p.add_argument("run_dirs", nargs="+", metavar="RUN_DIR", help="a run folder (OUT/runs/<id>), or a run or sweep's --out folder (each finished run in it)")
+    p.add_argument(
+        "--source-split", choices=["val", "train"], default="val", help="source features from the held-out validation split (default) or the training split"
+    )
+    p.add_argument("--per-domain", type=int, default=1000, help="samples per domain for the A-distance and the t-SNE (default 1000)")
+    p.add_argument("--bins", type=int, default=15, help="confidence bins of the ECE and the reliability diagram (default 15, as Guo et al. 2017)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the subsample, the A-distance's split and the t-SNE")
     return parser
 
 
