@@ -105,3 +105,31 @@ def test_run_folders(tmp_path):
 def test_bad_options(args, tmp_path, capsys):
     assert main(["analyze", str(tmp_path), *args]) == 2
     assert "pass larger values" in capsys.readouterr().err
+
+
+def test_too_few_source_validation_samples_names_the_fix(tmp_path, capsys):
+    assert main(["run", *TOY, "val_fraction=0.01", "--out", str(tmp_path)]) == 0  # 3 source validation samples
+    (folder,) = (tmp_path / "runs").iterdir()
+    assert main(["analyze", str(folder)]) == 1
+    assert "has 3 source_val and" in capsys.readouterr().err
+    assert main(["analyze", str(folder), "--source-split", "train"]) == 0
+
+
+def test_an_unexpected_failure_is_one_line_and_the_next_run_goes_on(trained, tmp_path, monkeypatch, capsys):
+    import da_bench.analysis.run as analysis_run
+
+    out, folder = trained
+    real_rebuild = analysis_run.rebuild
+    calls = []
+
+    def flaky(record, checkpoint):
+        calls.append(record["run_id"])
+        if len(calls) == 1:
+            raise RuntimeError("boom\nsecond line")
+        return real_rebuild(record, checkpoint)
+
+    monkeypatch.setattr(analysis_run, "rebuild", flaky)
+    assert main(["analyze", str(folder), str(folder)]) == 1
+    captured = capsys.readouterr()
+    assert captured.err == f"da-bench: error: analysing {folder} raised RuntimeError (boom); report it with that run's record.json.\n"
+    assert captured.out.startswith(f"analysed {folder}")

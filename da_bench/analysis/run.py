@@ -18,12 +18,11 @@ from typing import Any
 
 import numpy as np
 
-from da_bench.analysis.a_distance import proxy_a_distance
+from da_bench.analysis.a_distance import MIN_SAMPLES, proxy_a_distance
 from da_bench.analysis.calibration import BINS, Reliability, confidence_and_prediction, plot_reliability, reliability
 from da_bench.analysis.load import SOURCE_SPLITS, AnalysisError, NotAnalysable, finished_record, load_checkpoint, outputs, rebuild
 from da_bench.analysis.per_class import confusion_matrix, mean_per_class, per_class_accuracy, plot_confusion
 from da_bench.analysis.tsne import embed, plot_embedding
-from da_bench.config import ConfigError
 from da_bench.data.domains import DataError
 from da_bench.registry import UnknownNameError
 from da_bench.runner.locks import holder, run_lock
@@ -76,6 +75,11 @@ def analyze_run(folder: Path, settings: Settings) -> dict[str, Any]:
         rel = reliability(confidence, predicted == target.labels, settings.bins)
         rng = np.random.default_rng(settings.seed)
         m = min(len(source.labels), len(target.labels), settings.per_domain)
+        if m < MIN_SAMPLES:
+            raise AnalysisError(
+                f"Run {folder.name} has {len(source.labels)} {SOURCE_SPLITS[settings.source_split]} and {len(target.labels)} target test samples, "
+                f"fewer than the {MIN_SAMPLES} per domain the A-distance needs; pass --source-split train (or a larger --per-domain)."
+            )
         s_idx, t_idx = subsample(len(source.labels), m, rng), subsample(len(target.labels), m, rng)
         a = proxy_a_distance(source.features[s_idx], target.features[t_idx], seed=settings.seed)
         points = embed(np.concatenate([source.features[s_idx], target.features[t_idx]]), settings.seed)
@@ -143,7 +147,12 @@ def analyze(paths: list[Path], settings: Settings) -> int:
             except NotAnalysable as err:
                 print(f"da-bench: {'error' if named else 'skipped'}: {err}", file=sys.stderr, flush=True)
                 failed += named
-            except (AnalysisError, ConfigError, DataError, UnknownNameError) as err:  # the next folder still gets analysed
+            except (ValueError, DataError, UnknownNameError) as err:  # AnalysisError, ConfigError: the next folder still gets analysed
                 print(f"da-bench: error: {err}", file=sys.stderr, flush=True)
+                failed += 1
+            except Exception as err:  # noqa: BLE001 - one run's unexpected failure must not stop the others
+                reason = (str(err).strip().splitlines() or [""])[0][:200]
+                message = f"analysing {folder} raised {type(err).__name__} ({reason}); report it with that run's record.json"
+                print(f"da-bench: error: {message}.", file=sys.stderr, flush=True)
                 failed += 1
     return 1 if failed else 0
