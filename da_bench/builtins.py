@@ -11,4 +11,5 @@ def import_builtins() -> None:
     import da_bench.methods  # noqa: F401
     import da_bench.models  # noqa: F401
     import da_bench.runner.launchers  # noqa: F401
+    import da_bench.runner.slurm  # noqa: F401
     import da_bench.selection  # noqa: F401

@@ -133,6 +133,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         [str(Path(p).resolve()) for p in args.plugin],
         args.ray_address,
         select(sweep.configs, args.where) if args.where else None,
+        per_gpu=args.per_gpu,
+        resources=sweep.slurm,
     )
     print(f"sweep '{sweep.name}': {counts['done']} done, {counts['failed']} failed, {counts['running']} running elsewhere of {counts['total']}")
     if args.table:
@@ -216,12 +218,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("sweep", cmd_sweep, "run a method x pair x seed x hyperparameter sweep, resuming what is unfinished")
     p.add_argument("sweep")
     p.add_argument("overrides", nargs="*")
-    p.add_argument("--launcher", default="local")
-    p.add_argument("--workers", type=int, default=1)
+    p.add_argument("--launcher", default="local", help="local, parallel, ray or slurm (resources from the sweep file's slurm: section)")
+    p.add_argument("--workers", type=int, default=None, help="runs at once (default 1; with --per-gpu, K for each GPU)")
+    p.add_argument("--per-gpu", type=int, default=None, metavar="K", help="parallel launcher: K runs share each GPU, CPU cores split among all")
     p.add_argument("--out", default="out", help="output folder: runs go to OUT/runs/<id>/, manifests to OUT/sweeps/")
     p.add_argument("--data-root")
     p.add_argument("--retry-failed", action="store_true")
-    p.add_argument("--quiet", action="store_true", help="no per-run progress lines (for CI)")
+    p.add_argument("--quiet", action="store_true", help="no progress (a live line on a terminal, else a line per run)")
     p.add_argument("--ray-address", default=None)
     p.add_argument(
         "--where", action="append", default=[], metavar="KEY=VALUES", help="run only the runs matching key=value[,value] (repeatable), e.g. --where seed=0"

@@ -1,10 +1,12 @@
-"""Sweeps end to end on the two-moons toy: resume after SIGKILL, retry rules, parallel and Ray launchers."""
+"""Sweeps end to end on the two-moons toy: resume after SIGKILL, retry rules, parallel (K runs per GPU) and Ray launchers."""
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -12,8 +14,10 @@ import pytest
 import yaml
 
 from da_bench.cli import main
+from da_bench.config import ConfigError
+from da_bench.runner import launchers
 from da_bench.runner.execute import run_dir
-from da_bench.runner.launchers import run_sweep
+from da_bench.runner.launchers import GpuSlots, resolve_workers, run_sweep
 from da_bench.runner.records import iter_records
 from da_bench.runner.sweep import expand
 
@@ -171,4 +175,77 @@ def test_bad_workers_or_out_is_one_sentence_before_anything_runs(tmp_path, capsy
     assert main(["sweep", str(toy_sweep(tmp_path)), "--out", str(tmp_path / "out"), *args]) == 2  # a later --out wins
     err = capsys.readouterr().err.strip()
     assert fragment in err and len(err.splitlines()) == 1
+    assert not (tmp_path / "out").exists()
+
+
+def test_gpu_slots_go_to_the_least_loaded_gpu_with_room():
+    slots = GpuSlots(gpus=2, per_gpu=2)
+    with slots.slot() as a, slots.slot() as b, slots.slot() as c:
+        assert (a, b, c) == (0, 1, 0)
+        with slots.slot() as d:
+            assert d == 1
+            with pytest.raises(RuntimeError, match="all 2 GPUs hold 2 runs"), slots.slot():
+                pass
+        with slots.slot() as e:  # GPU 1 had a slot given back
+            assert e == 1
+    with GpuSlots(gpus=0, per_gpu=2).slot() as none:
+        assert none is None
+
+
+@pytest.mark.parametrize(
+    "workers,per_gpu,gpus,expected",
+    [(None, None, 2, 1), (3, None, 0, 3), (None, 4, 2, 8), (6, 4, 2, 6), (None, 4, 0, 1), (3, 4, 0, 3)],
+)
+def test_workers_default_to_k_per_gpu(workers, per_gpu, gpus, expected):
+    assert resolve_workers(workers, per_gpu, gpus) == expected
+
+
+@pytest.mark.parametrize(
+    "workers,per_gpu,gpus,fragment",
+    [(9, 4, 2, "--workers 9 is more than 2 GPU(s) x --per-gpu 4 hold; pass --workers 8"), (None, 0, 1, "--per-gpu must be at least 1")],
+)
+def test_impossible_packing_is_one_sentence(workers, per_gpu, gpus, fragment):
+    with pytest.raises(ConfigError, match=re.escape(fragment)):
+        resolve_workers(workers, per_gpu, gpus)
+
+
+def test_parallel_packs_k_runs_per_gpu_by_free_slot_with_a_share_of_the_cores(tmp_path, monkeypatch):
+    """Four runs at once on two (pretend) GPUs, two to each; the cores split four ways; no real worker starts."""
+    monkeypatch.setattr(launchers, "gpu_count", lambda: 2)
+    monkeypatch.setattr(launchers.os, "cpu_count", lambda: 16)
+    together = threading.Barrier(4, timeout=60)  # all four in flight before any ends
+    seen: list[tuple[str, str, int]] = []
+
+    def fake_worker(cmd, env, **_):
+        together.wait()
+        seen.append((env["CUDA_VISIBLE_DEVICES"], env["OMP_NUM_THREADS"], json.loads(Path(cmd[4]).read_text())["threads"]))
+        return subprocess.CompletedProcess(cmd, 1, "", "no run here")
+
+    monkeypatch.setattr(launchers.subprocess, "run", fake_worker)
+    configs = expand({"base": {**TOY, "threads": None}, "methods": ["source_only"], "seeds": [0, 1, 2, 3]}).configs
+    counts = run_sweep("a", configs, tmp_path, launcher="parallel", per_gpu=2, quiet=True)
+    assert counts["failed"] == 4 and next(iter_records(tmp_path), None) is None  # the fake workers wrote nothing
+    assert sorted(seen) == [("0", "4", 4), ("0", "4", 4), ("1", "4", 4), ("1", "4", 4)]
+
+
+def test_per_gpu_on_the_cpu_keeps_only_the_thread_share(tmp_path, monkeypatch):
+    monkeypatch.setattr(launchers, "gpu_count", lambda: 0)
+    monkeypatch.setattr(launchers.os, "cpu_count", lambda: 8)
+    seen: list[tuple[str | None, str]] = []
+
+    def fake_worker(cmd, env, **_):
+        seen.append((env.get("CUDA_VISIBLE_DEVICES"), env["OMP_NUM_THREADS"]))
+        return subprocess.CompletedProcess(cmd, 1, "", "no run here")
+
+    monkeypatch.setattr(launchers.subprocess, "run", fake_worker)
+    monkeypatch.delenv("CUDA_VISIBLE_DEVICES", raising=False)
+    configs = expand({"base": {**TOY, "threads": None}, "methods": ["source_only"], "seeds": [0, 1, 2]}).configs
+    run_sweep("a", configs, tmp_path, launcher="parallel", workers=2, per_gpu=4, quiet=True)
+    assert seen == [(None, "4")] * 3
+
+
+def test_per_gpu_needs_the_parallel_launcher(tmp_path, capsys):
+    assert main(["sweep", str(toy_sweep(tmp_path)), "--out", str(tmp_path / "out"), "--per-gpu", "2"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "--per-gpu packs the parallel launcher's runs onto GPUs; add --launcher parallel" in err and len(err.splitlines()) == 1
     assert not (tmp_path / "out").exists()

@@ -1,24 +1,25 @@
-"""Launchers: ``local`` (one after another), ``parallel`` (N worker processes, each pinned to a GPU
-or to its share of the CPU cores) and ``ray`` (one Ray task per run, on a cluster or a local instance)."""
+"""Launchers: ``local`` (one after another), ``parallel`` (N worker processes, K to a GPU or each with its share of
+the CPU cores) and ``ray`` (one Ray task per run, on a cluster or a local instance); ``slurm`` is in
+``da_bench.runner.slurm``."""
 
 from __future__ import annotations
 
 import os
 import subprocess
 import sys
-import time
+import threading
 from concurrent.futures import ThreadPoolExecutor, as_completed
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Callable, TextIO
+from typing import Any, Iterator
 
-from da_bench.config import RunConfig, to_dict
+from da_bench.config import ConfigError, RunConfig, to_dict
 from da_bench.registry import LAUNCHERS
 from da_bench.runner.execute import check_out, execute, run_dir, running_elsewhere
+from da_bench.runner.progress import Progress
 from da_bench.runner.records import read_record, write_json_atomic
 from da_bench.runner.sweep import check_name
-from da_bench.runner.worker import RUNNING_ELSEWHERE
-
-Report = Callable[[dict[str, Any]], None]
+from da_bench.runner.worker import RUNNING_ELSEWHERE, run_spec
 
 
 def cpu_share(workers: int) -> int:
@@ -34,10 +35,54 @@ def gpu_count() -> int:
         return 0
 
 
+def resolve_workers(workers: int | None, per_gpu: int | None, gpus: int) -> int:
+    """How many runs go at once: ``--workers``, else with ``--per-gpu K`` K for each GPU (1 without GPUs), else 1."""
+    if workers is not None and workers < 1:
+        raise ConfigError(f"--workers must be at least 1 (got {workers}); pass --workers 1 or more.")
+    if per_gpu is None:
+        return workers or 1
+    if per_gpu < 1:
+        raise ConfigError(f"--per-gpu must be at least 1 (got {per_gpu}); pass --per-gpu 1 or more.")
+    if gpus and workers is not None and workers > gpus * per_gpu:
+        raise ConfigError(f"--workers {workers} is more than {gpus} GPU(s) x --per-gpu {per_gpu} hold; pass --workers {gpus * per_gpu} or a larger --per-gpu.")
+    return workers or gpus * per_gpu or 1
+
+
+class GpuSlots:
+    """GPUs handed to workers by free slot: each run takes the least-loaded GPU (the first on a tie) that holds fewer
+    than ``per_gpu`` runs, and gives it back when it ends."""
+
+    def __init__(self, gpus: int, per_gpu: int) -> None:
+        self.load, self.per_gpu, self.lock = [0] * gpus, per_gpu, threading.Lock()
+
+    @contextmanager
+    def slot(self) -> Iterator[int | None]:
+        """A GPU index for the block (None without GPUs)."""
+        if not self.load:
+            yield None
+            return
+        with self.lock:
+            gpu = min(range(len(self.load)), key=self.load.__getitem__)
+            if self.load[gpu] >= self.per_gpu:
+                raise RuntimeError(f"all {len(self.load)} GPUs hold {self.per_gpu} runs already")  # workers <= GPUs x per_gpu
+            self.load[gpu] += 1
+        try:
+            yield gpu
+        finally:
+            with self.lock:
+                self.load[gpu] -= 1
+
+
+def lost_run(cfg: RunConfig, out: Path, why: str) -> dict[str, Any]:
+    """The run's record, or, where its process died before writing one (killed, out of memory), a failed one saying why."""
+    return read_record(run_dir(cfg, out)) or {"run_id": run_dir(cfg, out).name, "config": to_dict(cfg), "status": "failed", "reason": why}
+
+
 @LAUNCHERS.register("local")
-def launch_local(configs: list[RunConfig], out: Path, workers: int, plugins: list[str], report: Report, **_: Any) -> None:
+def launch_local(configs: list[RunConfig], out: Path, workers: int, plugins: list[str], report: Progress, **_: Any) -> None:
     """Runs one after another in this process."""
     for cfg in configs:
+        report.started(run_dir(cfg, out).name)
         report(execute(cfg, out, record_setup_errors=True))
 
 
@@ -49,36 +94,37 @@ def _worker_command(out: Path, spec: Path, plugins: list[str]) -> list[str]:
 
 
 @LAUNCHERS.register("parallel")
-def launch_parallel(configs: list[RunConfig], out: Path, workers: int, plugins: list[str], report: Report, **_: Any) -> None:
-    """Keeps ``workers`` runs going at once, each in its own process; GPUs round-robin, CPU threads shared."""
-    gpus, threads = gpu_count(), cpu_share(workers)
+def launch_parallel(configs: list[RunConfig], out: Path, workers: int, plugins: list[str], report: Progress, per_gpu: int | None = None, **_: Any) -> None:
+    """Keeps ``workers`` runs going at once, each in its own process: ``per_gpu`` of them (default: as many as spread
+    the workers evenly) share each GPU, assigned by free slot; the CPU cores are shared out so none is oversubscribed."""
+    gpus, threads = gpu_count(), cpu_share(min(workers, len(configs)))
+    slots = GpuSlots(gpus, per_gpu or -(-workers // max(1, gpus)))
     specs = out / "specs"
 
-    def run(slot: int, cfg: RunConfig) -> dict[str, Any]:
+    def run(cfg: RunConfig) -> dict[str, Any]:
         cfg_dict = to_dict(cfg)
         cfg_dict["threads"] = cfg.threads or threads
         spec = specs / f"{run_dir(cfg, out).name}.json"
         write_json_atomic(spec, cfg_dict)
         env = {**os.environ, "OMP_NUM_THREADS": str(cfg_dict["threads"]), "MKL_NUM_THREADS": str(cfg_dict["threads"])}
-        if gpus:
-            env["CUDA_VISIBLE_DEVICES"] = str(slot % gpus)
-        proc = subprocess.run(_worker_command(out, spec, plugins), env=env, capture_output=True, text=True)
+        with slots.slot() as gpu:
+            if gpu is not None:
+                env["CUDA_VISIBLE_DEVICES"] = str(gpu)
+            report.started(spec.stem)
+            proc = subprocess.run(_worker_command(out, spec, plugins), env=env, capture_output=True, text=True)
         if proc.returncode == RUNNING_ELSEWHERE:
             return running_elsewhere(cfg, run_dir(cfg, out))
-        record = read_record(run_dir(cfg, out))
-        if record is None:  # the worker died before writing a record (killed, out of memory): say why
-            tail = (proc.stderr or proc.stdout).strip().splitlines()[-1:] or ["no output"]
-            record = {"run_id": run_dir(cfg, out).name, "config": cfg_dict, "status": "failed", "reason": f"worker exited {proc.returncode}: {tail[0]}"}
-        return record
+        tail = (proc.stderr or proc.stdout).strip().splitlines()[-1:] or ["no output"]
+        return lost_run(cfg, out, f"worker exited {proc.returncode}: {tail[0]}")
 
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        futures = [pool.submit(run, i, cfg) for i, cfg in enumerate(configs)]
+        futures = [pool.submit(run, cfg) for cfg in configs]
         for future in as_completed(futures):
             report(future.result())
 
 
 @LAUNCHERS.register("ray")
-def launch_ray(configs: list[RunConfig], out: Path, workers: int, plugins: list[str], report: Report, ray_address: str | None = None, **_: Any) -> None:
+def launch_ray(configs: list[RunConfig], out: Path, workers: int, plugins: list[str], report: Progress, ray_address: str | None = None, **_: Any) -> None:
     """One Ray task per run with its resource needs; ``ray_address`` names a cluster, else a local instance is started."""
     try:
         import ray
@@ -90,16 +136,7 @@ def launch_ray(configs: list[RunConfig], out: Path, workers: int, plugins: list[
     threads = cpu_share(workers)
     gpus = 1.0 / workers if gpu_count() else 0.0
 
-    @ray.remote(num_cpus=threads, num_gpus=gpus)
-    def ray_run(cfg_dict: dict[str, Any], out_str: str, plugin_paths: list[str]) -> dict[str, Any]:
-        from da_bench.builtins import import_builtins
-        from da_bench.config import from_dict
-        from da_bench.registry import load_plugins
-
-        import_builtins()
-        load_plugins(plugin_paths)
-        return execute(from_dict(cfg_dict), Path(out_str), record_setup_errors=True)
-
+    ray_run = ray.remote(num_cpus=threads, num_gpus=gpus)(run_spec)
     try:
         pending = [ray_run.remote({**to_dict(c), "threads": c.threads or threads}, str(out), plugins) for c in configs]
         while pending:
@@ -108,34 +145,6 @@ def launch_ray(configs: list[RunConfig], out: Path, workers: int, plugins: list[
     finally:
         if started:
             ray.shutdown()
-
-
-class Progress:
-    """Sweep-level progress: done, failed, running elsewhere, remaining and estimated time left."""
-
-    def __init__(self, total: int, quiet: bool, stream: TextIO | None = None) -> None:
-        self.total, self.quiet, self.stream = total, quiet, stream or sys.stderr
-        self.counts = {"done": 0, "failed": 0, "running": 0}
-        self.start = time.perf_counter()
-
-    def __call__(self, record: dict[str, Any]) -> None:
-        status = record.get("status")
-        self.counts[status if status in self.counts else "failed"] += 1
-        if status == "running":  # said even with --quiet: this sweep leaves the run to the process that holds it
-            print(f"da-bench: {record['reason']}.", file=self.stream, flush=True)
-        finished = sum(self.counts.values())
-        remaining = self.total - finished
-        eta = (time.perf_counter() - self.start) / finished * remaining
-        if not self.quiet:
-            cfg = record.get("config", {})
-            note = "" if status in ("done", "running") else f"  FAILED: {record.get('reason')}"
-            elsewhere = f", running elsewhere {self.counts['running']}" if self.counts["running"] else ""
-            print(
-                f"[{finished}/{self.total}] done {self.counts['done']}, failed {self.counts['failed']}{elsewhere}, remaining {remaining}, "
-                f"eta {int(eta // 60)}m{int(eta % 60):02d}s | {cfg.get('method')} {cfg.get('source')}->{cfg.get('target')} seed {cfg.get('seed')}{note}",
-                file=self.stream,
-                flush=True,
-            )
 
 
 def pending_configs(configs: list[RunConfig], out: Path, retry_failed: bool) -> tuple[list[RunConfig], int, int]:
@@ -169,18 +178,23 @@ def run_sweep(
     configs: list[RunConfig],
     out: Path,
     launcher: str = "local",
-    workers: int = 1,
+    workers: int | None = None,
     retry_failed: bool = False,
     quiet: bool = False,
     plugins: list[str] | None = None,
     ray_address: str | None = None,
     selected: list[RunConfig] | None = None,
+    per_gpu: int | None = None,
+    **options: Any,
 ) -> dict[str, int]:
     """Run what is not done yet (of ``selected``, a slice of ``configs``, where given); counts of total, done, failed and
-    ``running`` (locked by another process) over the runs asked for. The manifest always lists the whole sweep."""
+    ``running`` (locked by another process) over the runs asked for. The manifest always lists the whole sweep.
+    ``options`` go to the launcher (the slurm one takes ``resources``, the sweep file's ``slurm:`` section)."""
     launch = LAUNCHERS.get(launcher)
-    if workers < 1:
-        raise ValueError(f"--workers must be at least 1 (got {workers}); pass --workers 1 or more.")
+    if per_gpu is not None and launcher != "parallel":
+        raise ConfigError("--per-gpu packs the parallel launcher's runs onto GPUs; add --launcher parallel or leave --per-gpu out.")
+    workers = resolve_workers(workers, per_gpu, gpu_count() if per_gpu else 0)
+    getattr(launch, "check", lambda: None)()  # a launcher's own preconditions (its package installed), before anything is written
     check_out(out)
     out.mkdir(parents=True, exist_ok=True)
     write_manifest(name, configs, out)
@@ -193,5 +207,8 @@ def run_sweep(
             flush=True,
         )
     progress = Progress(len(todo), quiet)
-    launch(todo, out, workers, plugins or [], progress, ray_address=ray_address)
+    try:
+        launch(todo, out, workers, plugins or [], progress, ray_address=ray_address, name=name, per_gpu=per_gpu, **options)
+    finally:
+        progress.close()
     return {"total": len(configs), "done": done + progress.counts["done"], "failed": failed + progress.counts["failed"], "running": progress.counts["running"]}

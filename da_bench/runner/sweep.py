@@ -9,6 +9,7 @@ seeds: [0, 1, 2]
 grid: {lr: [0.01, 0.03]}                           # optional cartesian product over config paths
 random_search: {trials: 4, seed: 0}                # optional: draws from each method's search space
 method_overrides: {dann: {losses: {dann: {width: 100}}}}
+slurm: {partition: gpu, time_min: 120}              # optional: each run's resources under --launcher slurm
 ```
 
 A sweep may start from another with ``extends: other.yaml`` (a path relative to its own file): the
@@ -21,14 +22,15 @@ import itertools
 import math
 import random
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from da_bench.config import ConfigError, RunConfig, deep_merge, from_dict, load_yaml, set_path, unknown_key_message
 from da_bench.methods import resolve_method, search_space
+from da_bench.runner.resources import check_slurm
 
-SWEEP_KEYS = {"name", "extends", "base", "methods", "pairs", "seeds", "grid", "random_search", "method_overrides"}
+SWEEP_KEYS = {"name", "extends", "base", "methods", "pairs", "seeds", "grid", "random_search", "method_overrides", "slurm"}
 NAME = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9_.-]*")  # a name becomes file names (manifest, tables): nothing that walks paths
 
 
@@ -36,6 +38,7 @@ NAME = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9_.-]*")  # a name becomes file names 
 class Sweep:
     name: str
     configs: list[RunConfig]
+    slurm: dict[str, Any] = field(default_factory=check_slurm)  # resources per run for --launcher slurm
 
 
 def check_name(name: Any) -> str:
@@ -114,6 +117,7 @@ def check_shape(data: dict[str, Any]) -> None:
 def expand(data: dict[str, Any], overrides: dict[str, Any] | None = None) -> Sweep:
     """All run configs of a sweep, validated before anything runs."""
     check_shape(data)
+    slurm = check_slurm(data.get("slurm"))
     name = check_name(data.get("name") or "sweep")
     base = deep_merge(data.get("base") or {}, overrides or {})
     methods = data.get("methods") or [base.get("method", "source_only")]
@@ -134,7 +138,7 @@ def expand(data: dict[str, Any], overrides: dict[str, Any] | None = None) -> Swe
         for (source, target), seed, point in itertools.product(pairs, seeds, trials):
             cfg = deep_merge(method_base, {"method": method, "source": source, "target": target, "seed": seed})
             configs.append(from_dict(deep_merge(cfg, _nest(point))))
-    return Sweep(name, configs)
+    return Sweep(name, configs, slurm)
 
 
 def read_sweep_file(path: str | Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:

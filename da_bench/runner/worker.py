@@ -1,7 +1,8 @@
-"""Worker process entry point for the parallel launcher: ``python -m da_bench.runner.worker OUT SPEC.json``.
+"""One run from its config mapping, as the parallel, Ray and SLURM launchers start it (``run_spec``), and the parallel
+launcher's worker process: ``python -m da_bench.runner.worker OUT SPEC.json``.
 
-Exits 0 once the run's record is written (done or failed, set-up errors included), and ``RUNNING_ELSEWHERE``
-when another process holds the run's lock."""
+The process exits 0 once the run's record is written (done or failed, set-up errors included), and
+``RUNNING_ELSEWHERE`` when another process holds the run's lock."""
 
 from __future__ import annotations
 
@@ -9,8 +10,21 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 RUNNING_ELSEWHERE = 75  # EX_TEMPFAIL: nothing was done here; the run's own process will finish it
+
+
+def run_spec(cfg_dict: dict[str, Any], out: str | Path, plugins: list[str]) -> dict[str, Any]:
+    """Register the built-in parts and ``plugins``, then run (or resume) the config; its record."""
+    from da_bench.builtins import import_builtins
+    from da_bench.config import from_dict
+    from da_bench.registry import load_plugins
+    from da_bench.runner.execute import execute
+
+    import_builtins()
+    load_plugins(plugins)
+    return execute(from_dict(cfg_dict), Path(out), record_setup_errors=True)
 
 
 def main() -> int:
@@ -19,15 +33,7 @@ def main() -> int:
     parser.add_argument("spec")
     parser.add_argument("--plugin", action="append", default=[])
     args = parser.parse_args()
-    from da_bench.builtins import import_builtins
-    from da_bench.config import from_dict
-    from da_bench.registry import load_plugins
-    from da_bench.runner.execute import execute
-
-    import_builtins()
-    load_plugins(args.plugin)
-    cfg = from_dict(json.loads(Path(args.spec).read_text()))
-    record = execute(cfg, Path(args.out), record_setup_errors=True)
+    record = run_spec(json.loads(Path(args.spec).read_text()), args.out, args.plugin)
     return RUNNING_ELSEWHERE if record["status"] == "running" else 0
 
 
