@@ -31,12 +31,12 @@ def test_resnet_local_checkpoint_loaded_weights_only(tmp_path):
 def test_efficientnet_lite0_pretrained_offline():
     import skimage.data
     from PIL import Image
-    from torchvision.transforms import functional as TF
+
+    from da_bench.data.pipeline import photo_transform, pipeline_of
 
     net = BACKBONES.get("efficientnet_lite0")()
     net.eval()
-    image = TF.to_tensor(TF.center_crop(TF.resize(Image.fromarray(skimage.data.chelsea()), 256), 224))
-    x = TF.normalize(image, (0.485, 0.456, 0.406), (0.229, 0.224, 0.225))[None]
+    x = photo_transform(pipeline_of("efficientnet_lite0"), train=False)(Image.fromarray(skimage.data.chelsea()))[None]
     with torch.no_grad():
         features = net(x)
         logits = net.body.net._fc(features)

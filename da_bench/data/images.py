@@ -14,21 +14,7 @@ from torch.utils.data import Dataset
 from da_bench.data.domains import DataError, DomainData, DomainSpec, Split, register_domain
 from da_bench.data.files import read_pairs
 
-IMAGENET_MEAN, IMAGENET_STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp"}
-
-
-def train_transform(size: int = 224):
-    """Resize 256, random resized crop, horizontal flip, ImageNet normalisation (TLlib's recipe)."""
-    from torchvision import transforms as T
-
-    return T.Compose([T.Resize(256), T.RandomResizedCrop(size), T.RandomHorizontalFlip(), T.ToTensor(), T.Normalize(IMAGENET_MEAN, IMAGENET_STD)])
-
-
-def eval_transform(size: int = 224):
-    from torchvision import transforms as T
-
-    return T.Compose([T.Resize(256), T.CenterCrop(size), T.ToTensor(), T.Normalize(IMAGENET_MEAN, IMAGENET_STD)])
 
 
 class ImageFiles(Dataset):

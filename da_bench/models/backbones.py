@@ -12,7 +12,10 @@ from pathlib import Path
 import torch
 from torch import Tensor, nn
 
+from da_bench.data.pipeline import PHOTOS, Pipeline, takes
 from da_bench.registry import BACKBONES, UnknownNameError, unknown_name_message
+
+DIGITS_28 = Pipeline(photos=False, size=28, mean=(0.5,), std=(0.5,))  # (x - 0.5) / 0.5 as TLlib's digits recipe
 
 
 class FeatureExtractor(nn.Module):
@@ -28,6 +31,7 @@ class FeatureExtractor(nn.Module):
 
 
 @BACKBONES.register("dann_digits")
+@takes(DIGITS_28)
 def dann_digits(in_channels: int = 3) -> FeatureExtractor:
     """The DANN paper's MNIST network (Ganin et al., JMLR 2016, Sec. 5.2): conv 5x5/32, pool, conv 5x5/48, pool.
 
@@ -46,6 +50,7 @@ def dann_digits(in_channels: int = 3) -> FeatureExtractor:
 
 
 @BACKBONES.register("lenet")
+@takes(DIGITS_28)
 def lenet(in_channels: int = 1) -> FeatureExtractor:
     """LeNet as in TLlib's digits recipe: conv 5x5/20, pool, conv 5x5/50, dropout, pool, FC 500 (28x28 input)."""
     body = nn.Sequential(
@@ -65,6 +70,7 @@ def lenet(in_channels: int = 1) -> FeatureExtractor:
 
 
 @BACKBONES.register("dtn")
+@takes(Pipeline(photos=False, size=32, mean=(0.5,), std=(0.5,)))
 def dtn(in_channels: int = 3) -> FeatureExtractor:
     """DTN, the SVHN->MNIST network of ADDA/CDAN: 3 x [conv 5x5 stride 2, BN, dropout, ReLU] (64/128/256), FC 512; 32x32 input."""
 
@@ -130,4 +136,4 @@ def _resnet(arch: str, pretrained: str | None = None, in_channels: int = 3) -> F
 
 
 for _arch in ("resnet18", "resnet34", "resnet50", "resnet101"):
-    BACKBONES.register(_arch, functools.partial(_resnet, _arch))
+    BACKBONES.register(_arch, takes(PHOTOS)(functools.partial(_resnet, _arch)))
