@@ -120,14 +120,36 @@ def load_local_checkpoint(model: nn.Module, path: str | Path) -> None:
         raise ValueError(f"Checkpoint '{path}' shares no parameter names with the backbone; is it for another network?")
 
 
+def torchvision_weights(arch: str, name: str) -> dict[str, Tensor]:
+    """The torchvision weights ``name`` of ``arch``, found in the torch hub cache or downloaded; offline and not cached,
+    one sentence naming the file and the folder it belongs in."""
+    from urllib.parse import urlparse
+
+    import torchvision
+
+    choices = torchvision.models.get_model_weights(arch)
+    if name not in choices.__members__:
+        raise UnknownNameError(unknown_name_message(f"{arch} weights", name, [*choices.__members__, "<path to a .pth file>"]))
+    weights = choices[name]
+    folder = Path(torch.hub.get_dir()) / "checkpoints"
+    file = Path(urlparse(weights.url).path).name
+    try:
+        return weights.get_state_dict(progress=False, check_hash=True)
+    except OSError as err:  # URLError and socket errors are OSErrors
+        raise FileNotFoundError(
+            f"{arch} weights {name} are not in the torchvision cache and could not be downloaded ({err})"
+            f"; put '{file}' (from {weights.url}) in '{folder}', or pass pretrained=<path to a local .pth>."
+        ) from None
+
+
 def _resnet(arch: str, pretrained: str | None = None, in_channels: int = 3) -> FeatureExtractor:
     import torchvision
 
-    builder = getattr(torchvision.models, arch)
-    is_file = pretrained is not None and (Path(pretrained).suffix in {".pt", ".pth", ".ckpt"} or Path(pretrained).exists())
-    net = builder(weights=None if (pretrained is None or is_file) else pretrained)
-    if is_file:
-        load_local_checkpoint(net, pretrained)  # type: ignore[arg-type]
+    net = getattr(torchvision.models, arch)(weights=None)
+    if pretrained is not None and (Path(pretrained).suffix in {".pt", ".pth", ".ckpt"} or Path(pretrained).exists()):
+        load_local_checkpoint(net, pretrained)
+    elif pretrained is not None:
+        net.load_state_dict(torchvision_weights(arch, pretrained))
     if in_channels != 3:
         net.conv1 = nn.Conv2d(in_channels, 64, 7, 2, 3, bias=False)
     out_dim = net.fc.in_features
