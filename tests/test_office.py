@@ -97,3 +97,10 @@ def test_the_shared_images_match_the_counts_of_their_source_file(shared_root):
         data = load_domain(f"office_caltech_{domain}", shared_root)
         y = data.splits["all"].y.tolist()
         assert {c: y.count(k) for k, c in enumerate(data.class_names)} == {c: table[c][column] for c in TEN}, domain
+
+
+def test_office31_class_folders_beyond_ten_keep_the_31_class_label_space(tmp_path, jpeg_tree):
+    office31 = {("back_pack" if c == "backpack" else c): n for c, n in counts(0).items()}
+    jpeg_tree(tmp_path / "office31" / "amazon" / "images", {**office31, "trash_can": 1})
+    data = load_domain("office31_amazon", tmp_path)
+    assert data.num_classes == 31 and data.class_names[0] == "back_pack" and data.class_names[-1] == "trash_can"

@@ -46,20 +46,27 @@ def office_caltech_domain(name: str, domain: str):
     return load
 
 
+def office31_layout(domain: str, lists: list[str]) -> str:
+    return (
+        f"list file {' or '.join(lists)} with images under office31/, or office31/{domain}/images/<class>/*.jpg (31 classes,"
+        f" or the 10 Office-Caltech classes alone), or {FOLDER}/{domain}/<class>/*.jpg (the 10-class subset)"
+    )
+
+
 def office31_domain(name: str, domain: str, lists: list[str]):
     """A list file whose images are present (31 classes); else ``office31/<d>/images`` class folders (31 classes, or
     at most 10: the Office-Caltech subset); else the Office-Caltech folder of the domain (10 classes)."""
 
     def load(root: Path, cache: Path) -> DomainData:
-        base = root / "office31"
+        base, tree = root / "office31", root / "office31" / domain / "images"
         listed = next((root / rel for rel in lists if (root / rel).exists()), None)
-        folders = [f for f in (base / domain / "images", root / FOLDER / domain) if f.is_dir()]
+        folders = [f for f in (tree, root / FOLDER / domain) if f.is_dir()]
         if listed is not None and not (folders and images_absent(listed, base)):
             return DomainData(name, 31, {"all": image_split(*read_list(listed, base))})
         if not folders:
-            raise DataError(f"Domain '{name}' found no list file or class folder under '{root}'; expected layout: {OFFICE31_LAYOUT.format(d=domain)}.")
-        if folders[0].parent.parent == base and sum(d.is_dir() for d in folders[0].iterdir()) > len(CLASSES):
-            paths, labels, classes = read_class_folders(folders[0])
+            raise DataError(f"Domain '{name}' found no list file or class folder under '{root}'; expected layout: {office31_layout(domain, lists)}.")
+        if folders[0] == tree and sum(d.is_dir() for d in tree.iterdir()) > len(CLASSES):
+            paths, labels, classes = read_class_folders(tree)
             return DomainData(name, 31, {"all": image_split(paths, labels)}, classes)
         return ten_classes(name, folders[0])
 
@@ -72,11 +79,6 @@ def images_absent(list_file: Path, base: Path) -> bool:
     return bool(pairs) and resolve_prefix(pairs[0][0], base) is None
 
 
-OFFICE31_LAYOUT = (
-    "list file office31/{d}_list.txt or office31_image_lists/{d}_list.txt or office31/image_list/{d}.txt with images under office31/"
-    ", or office31/{d}/images/<class>/*.jpg (31 classes, or the 10 Office-Caltech classes alone)"
-    f", or {FOLDER}/{{d}}/<class>/*.jpg (the 10-class subset)"
-)
 OBTAIN_CALTECH = "the Office-Caltech-10 images (GitHub ZhangJUJU/OfficeCaltechDomainAdaptation, images/)"
 
 for _d in ("amazon", "dslr", "webcam"):
@@ -88,7 +90,7 @@ for _d in ("amazon", "dslr", "webcam"):
             f" ({FOLDER}/{_d} or office31/{_d}/images; back_pack, laptop_computer read as backpack, laptop)",
             31,
             office31_domain(f"office31_{_d}", _d, _lists),
-            OFFICE31_LAYOUT.format(d=_d),
+            office31_layout(_d, _lists),
             "the Office-31 archive (domain_adaptation_images) plus the DAN/TLlib list files; for the 10-class subset, " + OBTAIN_CALTECH,
         )
     )
