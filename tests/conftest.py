@@ -25,3 +25,18 @@ def shared_root() -> Path:
     if not (SHARED_DATA / "mnist").is_dir():
         pytest.skip(f"shared real data not found at {SHARED_DATA}")
     return SHARED_DATA
+
+
+@pytest.fixture
+def jpeg_tree():
+    """Writes tiny JPEGs as ``<folder>/<class>/<i>.jpg``, ``counts[class]`` of each (a different grey per image)."""
+    import numpy as np
+    from PIL import Image
+
+    def write(folder: Path, counts: dict[str, int], size: tuple[int, int] = (24, 32)) -> None:
+        for k, (name, n) in enumerate(counts.items()):
+            (folder / name).mkdir(parents=True, exist_ok=True)
+            for i in range(n):
+                Image.fromarray(np.full((*size, 3), (20 * k + i) % 256, dtype=np.uint8)).save(folder / name / f"frame_{i:04d}.jpg")
+
+    return write

@@ -31,12 +31,12 @@ def test_resnet_local_checkpoint_loaded_weights_only(tmp_path):
 def test_efficientnet_lite0_pretrained_offline():
     import skimage.data
     from PIL import Image
-    from torchvision.transforms import functional as TF
+
+    from da_bench.data.pipeline import photo_transform, pipeline_of
 
     net = BACKBONES.get("efficientnet_lite0")()
     net.eval()
-    image = TF.to_tensor(TF.center_crop(TF.resize(Image.fromarray(skimage.data.chelsea()), 256), 224))
-    x = TF.normalize(image, (0.485, 0.456, 0.406), (0.229, 0.224, 0.225))[None]
+    x = photo_transform(pipeline_of("efficientnet_lite0"), train=False)(Image.fromarray(skimage.data.chelsea()))[None]
     with torch.no_grad():
         features = net(x)
         logits = net.body.net._fc(features)
@@ -47,3 +47,36 @@ def test_efficientnet_lite0_pretrained_offline():
 def test_unknown_backbone_suggests_closest():
     with pytest.raises(UnknownNameError, match="Did you mean 'resnet50'"):
         BACKBONES.get("resnet5")
+
+
+@pytest.fixture
+def offline_hub(tmp_path, monkeypatch):
+    """An empty torch hub folder on a machine without network: a download attempt fails as urllib fails offline."""
+    import urllib.error
+
+    def no_network(url, *args, **kwargs):
+        raise urllib.error.URLError("no network")
+
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch"))
+    monkeypatch.setattr(torch.hub, "download_url_to_file", no_network)
+    return tmp_path / "torch" / "hub" / "checkpoints"
+
+
+def test_resnet50_weights_absent_offline_name_where_to_put_them(offline_hub):
+    with pytest.raises(FileNotFoundError) as err:
+        BACKBONES.get("resnet50")(pretrained="IMAGENET1K_V2")
+    message = str(err.value)
+    assert f"put 'resnet50-11ad3fa6.pth' (from https://download.pytorch.org/models/resnet50-11ad3fa6.pth) in '{offline_hub}'" in message
+    assert "pretrained=<path to a local .pth>" in message and "\n" not in message
+
+
+def test_torchvision_weights_in_the_cache_load_offline(offline_hub):
+    import torchvision
+
+    reference = torchvision.models.resnet18(weights=None)
+    offline_hub.mkdir(parents=True)
+    torch.save(reference.state_dict(), offline_hub / "resnet18-f37072fd.pth")  # the file name of torchvision's IMAGENET1K_V1 URL
+    net = BACKBONES.get("resnet18")(pretrained="IMAGENET1K_V1")
+    assert torch.equal(net.body.conv1.weight, reference.conv1.weight)
+    with pytest.raises(UnknownNameError, match="Unknown resnet18 weights 'IMAGENET'. Did you mean 'IMAGENET1K_V1'"):
+        BACKBONES.get("resnet18")(pretrained="IMAGENET")

@@ -97,3 +97,15 @@ def test_image_pair_data_module_uses_workers_and_standard_transforms(tmp_path):
     batch = next(iter(dm.train_dataloader()))
     assert batch["source"][0].shape == (2, 3, 64, 64) and isinstance(batch["target"], torch.Tensor)
     assert abs(float(batch["source"][0].mean())) < 3  # ImageNet-normalised
+
+
+def test_an_image_that_does_not_decode_in_a_worker_is_one_sentence(tmp_path, jpeg_tree):
+    jpeg_tree(tmp_path / "office_home" / "Art", {"a": 1, "b": 1}, size=(64, 64))
+    bad = tmp_path / "office_home" / "Art" / "b" / "frame_0000.jpg"
+    bad.write_bytes(bad.read_bytes()[:-60])  # truncated: the header opens, the pixels do not decode
+    split = load_domain("officehome_art", tmp_path).splits["all"]
+    loader = torch.utils.data.DataLoader(split.x, batch_size=1, num_workers=1, collate_fn=list)
+    with pytest.raises(DataError) as err:
+        list(loader)
+    assert str(err.value).startswith(f"Image '{bad}' does not decode (") and str(err.value).endswith("; replace the file.")
+    assert "\n" not in str(err.value) and "Traceback" not in str(err.value)

@@ -1,8 +1,8 @@
 """Features of image domains from a frozen backbone (``backbone``, ``backbone_args``, ``pretrained``), for the classic methods.
 
-Images go through the same reconciliation as in the deep runs (digits: common channels and size, then
-``(x - 0.5) / 0.5``; image files: the evaluation transform, resize 256 and centre crop) and the backbone in eval
-mode, without gradients; each sample gives its flat feature vector.
+Images go through the same pipeline as in the deep runs, declared by the backbone (:mod:`da_bench.data.pipeline`;
+digits: common channels and size, then its normalisation; image files: the evaluation transform, resize and centre
+crop) and the backbone in eval mode, without gradients; each sample gives its flat feature vector.
 """
 
 from __future__ import annotations
@@ -11,9 +11,10 @@ import numpy as np
 import torch
 
 from da_bench.config import RunConfig
-from da_bench.data.datamodule import INPUT_SIZE, harmonise
+from da_bench.data.datamodule import harmonise
 from da_bench.data.domains import Split
-from da_bench.data.images import Transformed, eval_transform
+from da_bench.data.images import Transformed
+from da_bench.data.pipeline import digits_pipeline, photo_pipeline, photo_transform
 from da_bench.methods import backbone_arguments
 from da_bench.registry import BACKBONES
 
@@ -22,9 +23,11 @@ CHUNK = 256
 
 def _batches(cfg: RunConfig, split: Split, channels: int):
     if split.in_memory:
-        x = harmonise(split.x, channels, cfg.image_size or INPUT_SIZE.get(cfg.backbone), cfg.image_fit)
+        p = digits_pipeline(cfg)
+        x = harmonise(split.x, channels, p.size, cfg.image_fit, p.mean, p.std)
         return (x[i : i + CHUNK] for i in range(0, len(x), CHUNK))
-    loader = torch.utils.data.DataLoader(Transformed(split.x, eval_transform(cfg.image_size or 224)), batch_size=CHUNK // 4, num_workers=cfg.num_workers)
+    transform = photo_transform(photo_pipeline(cfg), train=False)
+    loader = torch.utils.data.DataLoader(Transformed(split.x, transform), batch_size=CHUNK // 4, num_workers=cfg.num_workers)
     return (x for x, _ in loader)
 
 

@@ -20,9 +20,9 @@ from torch.utils.data import ConcatDataset, DataLoader
 from da_bench.config import RunConfig
 from da_bench.data.checks import check_inputs, check_k_shot, check_label_spaces, drops_target_test_origins
 from da_bench.data.domains import DomainData, Split, load_domain
-from da_bench.data.images import Transformed, eval_transform, train_transform
+from da_bench.data.images import Transformed
+from da_bench.data.pipeline import digits_pipeline, photo_pipeline, photo_transform
 
-INPUT_SIZE = {"dann_digits": 28, "lenet": 28, "dtn": 32}
 EVAL_CHUNK = 512
 
 
@@ -57,8 +57,14 @@ def concat_splits(splits: list[Split]) -> Split:
     return Split(ConcatDataset([s.x for s in splits]), y, origin)  # type: ignore[misc]
 
 
-def harmonise(x: Tensor, channels: int, size: int | None, fit: str = "resize") -> Tensor:
-    """Digit images to a common channel count (grey replicated) and size, then (x - 0.5) / 0.5.
+def channel_values(values: tuple[float, ...]) -> Tensor:
+    """A per-channel constant (one value, or one per channel) shaped to broadcast over (n, c, h, w) images."""
+    return torch.tensor(values, dtype=torch.float32).view(1, -1, 1, 1)
+
+
+def harmonise(x: Tensor, channels: int, size: int | None, fit: str = "resize", mean: tuple[float, ...] = (0.5,), std: tuple[float, ...] = (0.5,)) -> Tensor:
+    """Digit images to a common channel count (grey replicated) and size, then (x - mean) / std (the backbone's
+    pipeline, :mod:`da_bench.data.pipeline`; (x - 0.5) / 0.5 unless it declares another).
 
     ``fit="resize"`` rescales (bilinear); ``fit="center"`` keeps the pixel scale, cropping the centre of a larger
     image or padding a smaller one with black: MNIST-M 32x32 cropped to 28x28 puts each stroke where it lies in the
@@ -72,7 +78,7 @@ def harmonise(x: Tensor, channels: int, size: int | None, fit: str = "resize") -
         x = x[..., lo : lo + size, lo : lo + size] if lo >= 0 else torch.nn.functional.pad(x, (-lo, size - x.shape[-1] + lo) * 2)
     elif size is not None and x.shape[-1] != size:
         x = torch.nn.functional.interpolate(x, size=(size, size), mode="bilinear", align_corners=False)
-    return ((x - 0.5) / 0.5).contiguous()
+    return ((x - channel_values(mean)) / channel_values(std)).contiguous()
 
 
 class PairedDataModule(pl.LightningDataModule):
@@ -147,32 +153,32 @@ class PairedDataModule(pl.LightningDataModule):
             return
         if not isinstance(first, Tensor):
             self._wrap_image_datasets()
-            self.input_shape = (3, 224, 224)
             return
         channels = max(s.x.shape[1] for s in self.splits.values() if isinstance(s.x, Tensor))
-        size = self.cfg.image_size or INPUT_SIZE.get(self.cfg.backbone)
+        pipeline = digits_pipeline(self.cfg)
         for split in self.splits.values():
-            split.x = harmonise(split.x, channels, size, self.cfg.image_fit)  # type: ignore[arg-type]
+            split.x = harmonise(split.x, channels, pipeline.size, self.cfg.image_fit, pipeline.mean, pipeline.std)  # type: ignore[arg-type]
         if self.cfg.pixel_norm == "source_mean":
-            self._subtract_source_mean()
+            self._subtract_source_mean(pipeline.std)
         self.input_shape = tuple(self.splits["source_train"].x.shape[1:])  # type: ignore[union-attr]
 
-    def _subtract_source_mean(self) -> None:
+    def _subtract_source_mean(self, std: tuple[float, ...]) -> None:
         """The DANN paper's "mean subtraction" (JMLR 2016, Sec. 5.2): pixels in [0, 1] minus the per-channel mean of the
         source training images, the same shift for every split (target and test splits included)."""
-        half_mean = self.splits["source_train"].x.mean(dim=(0, 2, 3), keepdim=True)  # type: ignore[union-attr]
+        z_mean = self.splits["source_train"].x.mean(dim=(0, 2, 3), keepdim=True)  # type: ignore[union-attr]
         for split in self.splits.values():
-            split.x = ((split.x - half_mean) * 0.5).contiguous()  # (x - 0.5) / 0.5 = 2 x - 1, so this is x - mean(x)
+            split.x = ((split.x - z_mean) * channel_values(std)).contiguous()  # z = (x - m) / s, so (z - mean z) s = x - mean x
 
     def _wrap_image_datasets(self) -> None:
-        size = self.cfg.image_size or 224
+        pipeline = photo_pipeline(self.cfg)
+        train, test = photo_transform(pipeline, train=True), photo_transform(pipeline, train=False)
         for name, split in self.splits.items():
-            transform = train_transform(size) if name in ("source_train", "target_labeled") else eval_transform(size)
-            split.x = Transformed(split.x, transform)
+            split.x = Transformed(split.x, train if name in ("source_train", "target_labeled") else test)
         # unlabeled target: augmented for training, centre-cropped for validators
         base = self.splits["target_unlabeled"].x.base if "target_unlabeled" in self.splits else None  # type: ignore[union-attr]
         if base is not None:
-            self.splits["target_unlabeled_train"] = Split(Transformed(base, train_transform(size)), self.splits["target_unlabeled"].y)
+            self.splits["target_unlabeled_train"] = Split(Transformed(base, train), self.splits["target_unlabeled"].y)
+        self.input_shape = (3, pipeline.size, pipeline.size)
 
     # ----- loaders ---------------------------------------------------------------------------
     def _on_device(self, name: str) -> Split:

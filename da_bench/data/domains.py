@@ -16,7 +16,16 @@ from da_bench.registry import DOMAINS
 
 
 class DataError(RuntimeError):
-    """A missing, corrupt or inconsistent dataset; the message names the file and the fix."""
+    """A missing, corrupt or inconsistent dataset; the message names the file and the fix.
+
+    Re-raised from a DataLoader worker process (an image that does not decode), torch passes the worker's traceback
+    as the message; the sentence, its last line, is kept.
+    """
+
+    def __init__(self, message: str = "") -> None:
+        if message.startswith("Caught DataError in DataLoader worker"):
+            message = message.rstrip().rsplit("\n", 1)[-1].split("DataError: ", 1)[-1]
+        super().__init__(message)
 
 
 @dataclass
@@ -134,7 +143,7 @@ def describe(name: str, root: str | Path | None = None) -> dict[str, Any]:
     row: dict[str, Any] = {"domain": name, "classes": spec.num_classes, "description": spec.description, "obtain": spec.obtain}
     try:
         data = load_domain(name, root)
-        row.update(found=True, splits={k: len(v) for k, v in data.splits.items()})
+        row.update(found=True, classes=data.num_classes, splits={k: len(v) for k, v in data.splits.items()})
     except (DataError, FileNotFoundError, OSError) as err:
         row.update(found=False, splits={}, reason=str(err))
     return row

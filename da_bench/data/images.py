@@ -1,4 +1,5 @@
-"""Image-list and class-folder domains: Office-31, Office-Home, VisDA-2017, DomainNet.
+"""Image-list and class-folder domains: Office-Home, VisDA-2017, DomainNet, and the readers that Office-31 and
+Office-Caltech-10 (:mod:`da_bench.data.office`) share.
 
 List files hold ``path label`` per line; paths carrying another machine's prefix resolve against
 the data root by the longest suffix that exists there. Images are read lazily by worker processes.
@@ -14,21 +15,7 @@ from torch.utils.data import Dataset
 from da_bench.data.domains import DataError, DomainData, DomainSpec, Split, register_domain
 from da_bench.data.files import read_pairs
 
-IMAGENET_MEAN, IMAGENET_STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp"}
-
-
-def train_transform(size: int = 224):
-    """Resize 256, random resized crop, horizontal flip, ImageNet normalisation (TLlib's recipe)."""
-    from torchvision import transforms as T
-
-    return T.Compose([T.Resize(256), T.RandomResizedCrop(size), T.RandomHorizontalFlip(), T.ToTensor(), T.Normalize(IMAGENET_MEAN, IMAGENET_STD)])
-
-
-def eval_transform(size: int = 224):
-    from torchvision import transforms as T
-
-    return T.Compose([T.Resize(256), T.CenterCrop(size), T.ToTensor(), T.Normalize(IMAGENET_MEAN, IMAGENET_STD)])
 
 
 class ImageFiles(Dataset):
@@ -49,7 +36,7 @@ class ImageFiles(Dataset):
         except FileNotFoundError:
             raise DataError(f"Image '{self.paths[i]}' is missing; restore it or fix the list file.") from None
         except (UnidentifiedImageError, OSError) as err:
-            raise DataError(f"Image '{self.paths[i]}' is corrupt ({err}); replace the file.") from None
+            raise DataError(f"Image '{self.paths[i]}' does not decode ({err}); replace the file.") from None
         return image, self.labels[i]
 
 
@@ -95,18 +82,20 @@ def read_list(list_file: Path, image_root: Path) -> tuple[list[Path], list[int]]
     return paths, [label for _, label in lines]
 
 
-def read_class_folders(folder: Path) -> tuple[list[Path], list[int], list[str]]:
-    classes = sorted(d.name for d in folder.iterdir() if d.is_dir())
+def read_class_folders(folder: Path, rename: dict[str, str] | None = None) -> tuple[list[Path], list[int], list[str]]:
+    """Images under ``<folder>/<class>/``, labelled by the sorted class names; ``rename`` maps a folder to its class name."""
+    dirs = {(rename or {}).get(d.name, d.name): d for d in folder.iterdir() if d.is_dir()}
+    classes = sorted(dirs)
     paths, labels = [], []
     for k, name in enumerate(classes):
-        for f in sorted((folder / name).rglob("*")):
+        for f in sorted(dirs[name].rglob("*")):
             if f.suffix.lower() in IMAGE_SUFFIXES:
                 paths.append(f)
                 labels.append(k)
     return paths, labels, classes
 
 
-def _split(paths: list[Path], labels: list[int]) -> Split:
+def image_split(paths: list[Path], labels: list[int]) -> Split:
     return Split(ImageFiles(paths, labels), torch.tensor(labels, dtype=torch.long))
 
 
@@ -124,11 +113,11 @@ def list_or_folder_domain(name: str, bench_dir: str, num_classes: int, lists: di
         for split, candidates in lists.items():
             for rel in candidates:
                 if (root / rel).exists():
-                    splits[split] = _split(*read_list(root / rel, base))
+                    splits[split] = image_split(*read_list(root / rel, base))
                     break
         if not splits and folder and (base / folder).is_dir():
             paths, labels, classes = read_class_folders(base / folder)
-            return DomainData(name, num_classes, {"all": _split(paths, labels)}, classes)
+            return DomainData(name, num_classes, {"all": image_split(paths, labels)}, classes)
         if not splits:
             raise DataError(f"Domain '{name}' found no list file or class folder under '{base}'; expected layout: {layout}.")
         return DomainData(name, num_classes, splits)
@@ -140,18 +129,6 @@ def _register(spec: DomainSpec, description: str, obtain: str) -> None:
     register_domain(DomainSpec(spec.name, description, spec.num_classes, spec.load, spec.layout, obtain))
 
 
-for _d in ("amazon", "dslr", "webcam"):
-    _register(
-        list_or_folder_domain(
-            f"office31_{_d}",
-            "office31",
-            31,
-            {"all": [f"office31/{_d}_list.txt", f"office31_image_lists/{_d}_list.txt", f"office31/image_list/{_d}.txt"]},
-            f"{_d}/images",
-        ),
-        f"Office-31 {_d} (Saenko et al. 2010), 31 classes",
-        "the Office-31 archive (domain_adaptation_images) plus the DAN/TLlib list files",
-    )
 for _d in ("Art", "Clipart", "Product", "Real_World"):
     _register(
         list_or_folder_domain(f"officehome_{_d.lower()}", "office_home", 65, {"all": [f"office_home/image_list/{_d}.txt", f"office_home/{_d}.txt"]}, _d),

