@@ -101,3 +101,17 @@ def killed_and_resumed(config: dict, root: Path, kill_at_batch: int, plugin: Pat
     assert killed.returncode == 9, killed.stderr[-2000:]
     assert not (run_dir(cfg, root / "resumed") / "record.json").exists()
     return whole, execute(cfg, root / "resumed")
+
+
+# a tiny deep run of the real CLI on the DANN toy (a few seconds): add method=... and --out
+TOY_CLI = [
+    "source=moons",
+    "target=moons_rot35",
+    "backbone=mlp",
+    "head_hidden=[]",
+    "steps=40",
+    "eval_every=20",
+    "batch_size=16",
+    "validator_samples=50",
+    "threads=1",
+]

@@ -4,24 +4,13 @@ import json
 import math
 
 import pytest
-from helpers import fake_record
+from helpers import TOY_CLI, fake_record
 from PIL import Image
 
 from da_bench.analysis.run import ANALYSIS_DIR, run_folders
 from da_bench.cli import main
 
-TOY = [
-    "method=dann",
-    "source=moons",
-    "target=moons_rot35",
-    "backbone=mlp",
-    "head_hidden=[]",
-    "steps=40",
-    "eval_every=20",
-    "batch_size=16",
-    "validator_samples=50",
-    "threads=1",
-]
+TOY = ["method=dann", *TOY_CLI]
 PNGS = ["tsne_domain.png", "tsne_class.png", "confusion.png", "reliability.png"]
 
 

@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from helpers import TOY_CLI
 
 from da_bench.cli import main
 
@@ -22,17 +23,7 @@ class MeanGap(AdaptationLoss):
         gap = out.source_features.mean(0) - out.target_features.mean(0)
         return gap.pow(2).sum()
 '''
-TOY = [
-    "source=moons",
-    "target=moons_rot35",
-    "backbone=mlp",
-    "head_hidden=[]",
-    "steps=40",
-    "eval_every=20",
-    "batch_size=16",
-    "validator_samples=50",
-    "threads=1",
-]
+TOY = TOY_CLI
 
 
 def cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
