@@ -32,6 +32,7 @@ class RunConfig:
     backbone_args: dict[str, Any] = field(default_factory=dict)
     pretrained: str | None = None
     freeze_backbone: bool = False
+    feature_cache: bool = True  # frozen photo backbone on image files: train on cached features (da_bench.data.feature_cache)
     init_checkpoint: str | None = None
     bottleneck_dim: int = 0
     bottleneck_dropout: float = 0.5

@@ -18,8 +18,9 @@ from torch import Tensor
 from torch.utils.data import ConcatDataset, DataLoader
 
 from da_bench.config import RunConfig
-from da_bench.data.checks import check_inputs, check_k_shot, check_label_spaces, drops_target_test_origins
+from da_bench.data.checks import check_inputs, check_k_shot, check_label_spaces, drops_target_test_origins, input_kind
 from da_bench.data.domains import DomainData, Split, load_domain
+from da_bench.data.feature_cache import cached_domains, caches_features
 from da_bench.data.images import Transformed
 from da_bench.data.pipeline import digits_pipeline, photo_pipeline, photo_transform
 
@@ -89,6 +90,7 @@ class PairedDataModule(pl.LightningDataModule):
         self.num_classes = 0
         self.input_shape: tuple[int, ...] = ()
         self.eval_roles: list[str] = []
+        self.features_cached = False  # image files replaced by a frozen backbone's cached features
         self._device_splits: dict[str, Split] = {}
 
     # ----- set-up ----------------------------------------------------------------------------
@@ -107,6 +109,10 @@ class PairedDataModule(pl.LightningDataModule):
         domains = sources + ([target] if target else [])
         check_label_spaces(domains)
         check_inputs(domains)
+        if caches_features(cfg) and input_kind(domains[0]) == "image files":
+            domains = cached_domains(cfg, domains)
+            sources, target = domains[: len(sources)], (domains[-1] if target else None)
+            self.features_cached = True
         self.num_classes = sources[0].num_classes
         if target is not None:
             self._split_target(target, rng)

@@ -1,13 +1,15 @@
-"""The feature extractor of a deep method: the registered backbone built with the config's checked arguments."""
+"""The feature extractor of a deep method: the registered backbone built with the config's checked arguments, or a
+pass-through where the data module hands it the backbone's cached features (:mod:`da_bench.data.feature_cache`)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from torch import nn
+from torch import Tensor, nn
 
 from da_bench.arguments import check_arguments
 from da_bench.config import RunConfig
+from da_bench.data.feature_cache import caches_features
 from da_bench.registry import BACKBONES
 
 
@@ -19,8 +21,22 @@ def backbone_arguments(cfg: RunConfig) -> dict[str, Any]:
     return args
 
 
+class CachedFeatures(nn.Module):
+    """The backbone of a run on cached frozen features: returns its input, ``out_dim`` wide; no parameters."""
+
+    def __init__(self, out_dim: int) -> None:
+        super().__init__()
+        self.out_dim = out_dim
+
+    def forward(self, x: Tensor) -> Tensor:
+        return x
+
+
 def build_backbone(cfg: RunConfig, input_shape: tuple[int, ...]) -> nn.Module:
-    """The backbone for inputs of ``input_shape`` (a vector: ``in_dim``; an image: ``in_channels``), frozen on request."""
+    """The backbone for inputs of ``input_shape`` (a vector: ``in_dim``; an image: ``in_channels``), frozen on request;
+    vectors under a frozen photo backbone with ``feature_cache`` are its cached features, passed through."""
+    if len(input_shape) == 1 and caches_features(cfg):
+        return CachedFeatures(input_shape[0])
     shape_args = {"in_dim": input_shape[0]} if len(input_shape) == 1 else {"in_channels": input_shape[0]}
     net = BACKBONES.get(cfg.backbone)(**shape_args, **backbone_arguments(cfg))
     if cfg.freeze_backbone:

@@ -187,6 +187,7 @@ def _train(cfg: RunConfig, folder: Path, dm: Any, model: Any, plugins: dict[str,
             **device_facts(device),
             "precision": cfg.precision,
             "deterministic": not use_gpu,
+            "features_cached": dm.features_cached,
             **({"plugins": plugins} if plugins else {}),
         },
     }
