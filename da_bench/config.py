@@ -54,6 +54,7 @@ class RunConfig:
     backbone_lr_mult: float = 1.0
     precision: str = "32"
     channels_last: bool = False
+    compile: bool = False  # torch.compile of backbone, bottleneck and heads; not part of the run id (float order only)
     k_shot: int = 0
     class_balanced: bool = False
     val_fraction: float = 0.1
@@ -74,7 +75,7 @@ class RunConfig:
     preprocess: list[str] = field(default_factory=list)
 
 
-NON_IDENTITY_KEYS = {"data_root", "num_workers", "loggers", "threads", "device"}
+NON_IDENTITY_KEYS = {"data_root", "num_workers", "loggers", "threads", "device", "compile"}
 CHOICES = {
     "mode": ["uda", "dg", "multitask"],
     "optimizer": ["sgd", "adam"],

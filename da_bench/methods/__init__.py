@@ -19,7 +19,8 @@
 from da_bench.methods import adda, fixmatch, mcd, mdd, shot, test_time  # noqa: F401 - registers the built-in method classes
 from da_bench.methods.build import build_method, method_class
 from da_bench.methods.custom import AlternatingMethod, CustomStepMethod
-from da_bench.methods.module import DivergedError, Inputs, Method
+from da_bench.methods.divergence import DivergedError
+from da_bench.methods.module import Inputs, Method
 from da_bench.methods.network import backbone_arguments
 from da_bench.methods.spec import LossTerm, MethodSpec, register_method, resolve_method
 from da_bench.methods.tasks import LABEL_MAPS

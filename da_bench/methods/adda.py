@@ -106,7 +106,7 @@ class ADDA(CustomStepMethod):
             loss, _ = self.supervised_loss(self.features(x), y)
             self.step(loss, opt_source)
             return {"loss": loss}
-        if not self.adapting:
+        if self.steps_done == self.pretrain_steps:  # not the buffer: reading it would wait on the device every step
             self.start_adaptation()
         assert inputs.target is not None  # uses_target: every training batch has target data
         with torch.no_grad():

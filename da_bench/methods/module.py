@@ -21,6 +21,8 @@ from torch import Tensor, nn
 from da_bench.config import RunConfig
 from da_bench.losses import StepOutputs
 from da_bench.losses.base import check_output, probe
+from da_bench.methods.compiled import compile_parts
+from da_bench.methods.divergence import NonFiniteFlag
 from da_bench.methods.evaluation import Collector, evaluation_point
 from da_bench.methods.network import build_backbone
 from da_bench.methods.spec import LossTerm
@@ -30,10 +32,6 @@ from da_bench.models.backbones import load_local_checkpoint
 from da_bench.models.heads import bottleneck, mlp_classifier
 from da_bench.registry import LOSSES
 from da_bench.schedules import WEIGHT_SCHEDULES, annealed_lr_factor
-
-
-class DivergedError(RuntimeError):
-    """Training produced a non-finite loss."""
 
 
 @dataclass
@@ -93,6 +91,7 @@ class Method(pl.LightningModule):
             probe(name, loss, num_classes)
         self.history: list[dict[str, Any]] = []
         self.collector = Collector()
+        self.nonfinite = NonFiniteFlag()
         if self.cfg.init_checkpoint:
             load_local_checkpoint(self, self.cfg.init_checkpoint)
 
@@ -110,6 +109,8 @@ class Method(pl.LightningModule):
     def on_fit_start(self) -> None:
         if self.cfg.channels_last:
             self.to(memory_format=torch.channels_last)
+        if self.cfg.compile:
+            compile_parts([self.backbone, self.bottleneck, *self.heads.values()])
 
     def backbone_features(self, x: Tensor) -> Tensor:
         """Features before the bottleneck."""
@@ -190,8 +191,11 @@ class Method(pl.LightningModule):
         return total
 
     def check_finite(self, loss: Tensor) -> None:
-        if not torch.isfinite(loss):
-            raise DivergedError(f"loss became {loss.item()} at step {self.steps_done} (diverged); lower the learning rate or the loss weights")
+        """Note a loss about to be minimised; a non-finite one raises :class:`DivergedError` at the next logging step,
+        evaluation or end of training (see :mod:`~da_bench.methods.divergence`), not here: no host synchronisation."""
+        self.nonfinite.add(loss, self.steps_done)
+        if self.logging_now:
+            self.nonfinite.check(self.steps_done)
 
     def training_step(self, batch: dict[str, Any], batch_idx: int) -> Tensor:
         sup_loss, out, _ = self.step_outputs(Inputs.of(batch))
@@ -200,12 +204,22 @@ class Method(pl.LightningModule):
         self.log_step("train/loss", loss)
         return loss
 
-    def log_step(self, name: str, value: Tensor) -> None:
-        """Log a training scalar only on the steps the logger writes (Lightning drops the others anyway).
+    def on_validation_start(self) -> None:
+        self.nonfinite.check(self.steps_done - 1)  # before the evaluation point and its checkpoint
 
-        The decision is Lightning's own (as its LearningRateMonitor asks it), so the row written at batch
-        ``k * log_every_n_steps`` holds that batch's value, with any number of optimizer steps per batch."""
-        if self._trainer is None or self.trainer._logger_connector.should_update_logs:
+    def on_train_end(self) -> None:
+        self.nonfinite.check(self.steps_done - 1)
+
+    @property
+    def logging_now(self) -> bool:
+        """Whether the logger writes on this training batch: Lightning's own decision (as its LearningRateMonitor
+        asks it), so the row written at batch ``k * log_every_n_steps`` holds that batch's values, with any number
+        of optimizer steps per batch; always outside a Trainer."""
+        return self._trainer is None or self.trainer._logger_connector.should_update_logs
+
+    def log_step(self, name: str, value: Tensor) -> None:
+        """Log a training scalar only on the steps the logger writes (Lightning drops the others anyway)."""
+        if self.logging_now:
             self.log(name, value.detach(), on_step=True, on_epoch=False)
 
     # ----- optimisation -------------------------------------------------------------------------

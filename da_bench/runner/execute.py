@@ -81,7 +81,10 @@ def prepare(cfg: RunConfig) -> tuple[Any, Any]:
 
     from da_bench.data.datamodule import PairedDataModule
     from da_bench.methods import build_method
+    from da_bench.methods.compiled import require_compile
 
+    if cfg.compile:
+        require_compile(torch.device("cuda" if uses_gpu(cfg) else "cpu"))
     pl.seed_everything(cfg.seed, workers=True, verbose=False)
     dm = PairedDataModule(cfg)
     dm.setup("fit")
@@ -186,6 +189,7 @@ def _train(cfg: RunConfig, folder: Path, dm: Any, model: Any, plugins: dict[str,
             **provenance(),
             **device_facts(device),
             "precision": cfg.precision,
+            "compiled": cfg.compile,
             "deterministic": not use_gpu,
             "features_cached": dm.features_cached,
             **({"plugins": plugins} if plugins else {}),
