@@ -51,6 +51,10 @@ DOMAIN_NAMES = {
     "officehome_clipart": "Cl",
     "officehome_product": "Pr",
     "officehome_real_world": "Rw",
+    "office_caltech_amazon": "Amazon",
+    "office_caltech_caltech": "Caltech",
+    "office_caltech_dslr": "DSLR",
+    "office_caltech_webcam": "Webcam",
     "moons": "Moons",
     "moons_rot35": "Moons-35",
 }
