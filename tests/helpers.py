@@ -115,3 +115,22 @@ TOY_CLI = [
     "validator_samples=50",
     "threads=1",
 ]
+
+
+def run_in_process(capsys, out: Path, *args: str) -> tuple[dict, Path]:
+    """``da-bench run ARGS --out OUT`` in this process (no interpreter start-up); its record and run folder."""
+    import json
+
+    from da_bench.cli import main
+
+    assert main(["run", *args, "--out", str(out)]) == 0
+    folder = out / "runs" / json.loads(capsys.readouterr().out.strip().splitlines()[-1])["run_id"]
+    return json.loads((folder / "record.json").read_text()), folder
+
+
+def methods_listing(capsys) -> str:
+    """What ``da-bench methods`` prints, run in this process."""
+    from da_bench.cli import main
+
+    assert main(["methods"]) == 0
+    return capsys.readouterr().out

@@ -2,13 +2,12 @@
 starts M_t as a copy of M_s and moves only M_t and D, each the way its loss says; the target is predicted through M_t,
 the source through M_s; a bf16 run, an exact resume after a kill inside stage 2, and a CLI run."""
 
-import json
 import math
 
 import pytest
 import torch
-from helpers import killed_and_resumed
-from test_cli import TOY, cli
+from helpers import TOY_CLI as TOY
+from helpers import killed_and_resumed, methods_listing, run_in_process
 
 from da_bench.cli import main
 from da_bench.config import from_dict
@@ -131,13 +130,10 @@ def test_adda_killed_in_stage_2_resumes_bit_for_bit(tmp_path):
 
 
 @pytest.mark.slow
-def test_adda_trains_through_the_cli(tmp_path):
-    result = cli("run", *TOY, "method=adda", "--out", str(tmp_path))
-    assert result.returncode == 0, result.stderr[-2000:]
-    folder = tmp_path / "runs" / json.loads(result.stdout.strip().splitlines()[-1])["run_id"]
-    record = json.loads((folder / "record.json").read_text())
+def test_adda_trains_through_the_cli(tmp_path, capsys):
+    record, folder = run_in_process(capsys, tmp_path, *TOY, "method=adda")
     assert record["status"] == "done" and [(p["step"], p["stage"]) for p in record["history"]] == [(20, "source"), (40, "adapted")]
     # 20 source batches of one optimiser step, then 20 adversarial batches of two (M_t, D)
     assert torch.load(folder / "checkpoints" / "last.ckpt", weights_only=True)["global_step"] == 20 + 20 * 2
-    listing = cli("methods").stdout
+    listing = methods_listing(capsys)
     assert "adda" in listing and "separate target encoder against a domain discriminator" in listing

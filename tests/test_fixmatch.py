@@ -3,14 +3,13 @@ l_s + lambda_u l_u computed independently; the weak and strong views (images and
 a bf16 run, an exact resume after a kill, and a CLI run."""
 
 import copy
-import json
 import math
 
 import pytest
 import torch
 import torch.nn.functional as F
-from helpers import killed_and_resumed
-from test_cli import TOY, cli
+from helpers import TOY_CLI as TOY
+from helpers import killed_and_resumed, methods_listing, run_in_process
 
 import da_bench.methods.fixmatch as fixmatch
 from da_bench.cli import main
@@ -107,12 +106,9 @@ def test_fixmatch_killed_between_evaluations_resumes_bit_for_bit(tmp_path):
 
 
 @pytest.mark.slow
-def test_fixmatch_trains_through_the_cli(tmp_path):
-    result = cli("run", *TOY, "method=fixmatch", "losses.entropy.weight=0.1", "--out", str(tmp_path))
-    assert result.returncode == 0, result.stderr[-2000:]
-    folder = tmp_path / "runs" / json.loads(result.stdout.strip().splitlines()[-1])["run_id"]
-    record = json.loads((folder / "record.json").read_text())
+def test_fixmatch_trains_through_the_cli(tmp_path, capsys):
+    record, _ = run_in_process(capsys, tmp_path, *TOY, "method=fixmatch", "losses.entropy.weight=0.1")
     assert record["status"] == "done" and [p["step"] for p in record["history"]] == [20, 40]
     assert record["config"]["losses"] == {"entropy": {"weight": 0.1}}  # the config's losses add to FixMatch's
-    listing = cli("methods").stdout
+    listing = methods_listing(capsys)
     assert "fixmatch" in listing and "confident weak-view pseudo-labels" in listing

@@ -2,7 +2,6 @@
 source-free stage on the parts the paper names (the source batch never read in stage 2), the staged record and its
 selection, the shifted-blobs toy against source-only, bf16, resume after a kill, and a CLI run."""
 
-import json
 import math
 import statistics
 import subprocess
@@ -10,7 +9,7 @@ import sys
 
 import pytest
 import torch
-from test_cli import cli
+from helpers import run_in_process
 from test_execute import KILL_AT_STEP
 
 from da_bench.config import from_dict
@@ -137,9 +136,7 @@ def test_shot_killed_in_the_target_stage_resumes_bit_for_bit(tmp_path):
 
 
 @pytest.mark.slow
-def test_shot_trains_through_the_cli(tmp_path):
+def test_shot_trains_through_the_cli(tmp_path, capsys):
     args = ["source=blobs", "target=blobs_shift", "backbone=mlp", "backbone_args.hidden=[]", "bottleneck_dim=16", "head_hidden=[]"]
-    result = cli("run", "method=shot", *args, "steps=40", "eval_every=20", "batch_size=16", "threads=1", "--out", str(tmp_path))
-    assert result.returncode == 0, result.stderr[-2000:]
-    record = json.loads((tmp_path / "runs" / json.loads(result.stdout.strip().splitlines()[-1])["run_id"] / "record.json").read_text())
+    record, _ = run_in_process(capsys, tmp_path, "method=shot", *args, "steps=40", "eval_every=20", "batch_size=16", "threads=1")
     assert record["status"] == "done" and [(p["step"], p["stage"]) for p in record["history"]] == [(20, "source"), (40, "adapted")]
