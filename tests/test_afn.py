@@ -1,11 +1,10 @@
 """AFN, stepwise adaptive feature norm (Xu et al., ICCV 2019): the value and gradient worked by hand, a step that
 enlarges every norm by about delta_r, and the method through the CLI."""
 
-import json
-
 import pytest
 import torch
-from test_cli import TOY, cli
+from helpers import methods_listing, run_in_process
+from test_cli import TOY
 
 from da_bench.config import ConfigError
 from da_bench.losses import StepOutputs
@@ -41,10 +40,7 @@ def test_bad_delta_r_is_one_sentence():
 
 
 @pytest.mark.slow
-def test_afn_trains_through_the_cli(tmp_path):
-    result = cli("run", *TOY, "method=afn", "--out", str(tmp_path))
-    assert result.returncode == 0, result.stderr[-2000:]
-    summary = json.loads(result.stdout.strip().splitlines()[-1])
-    record = json.loads((tmp_path / "runs" / summary["run_id"] / "record.json").read_text())
-    assert summary["status"] == "done" and [p["step"] for p in record["history"]] == [20, 40]
-    assert "afn" in cli("methods").stdout
+def test_afn_trains_through_the_cli(tmp_path, capsys):
+    record, _ = run_in_process(capsys, tmp_path, *TOY, "method=afn")
+    assert record["status"] == "done" and [p["step"] for p in record["history"]] == [20, 40]
+    assert "afn" in methods_listing(capsys)

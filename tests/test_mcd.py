@@ -1,11 +1,10 @@
 """The built-in MCD (Saito et al., CVPR 2018): the discrepancy worked by hand; steps A/B/C update the parts the paper
 names and move the target discrepancy the way it says; evaluation scores (F1 + F2) / 2; it trains through the CLI."""
 
-import json
-
 import pytest
 import torch
-from test_cli import TOY, cli
+from helpers import methods_listing, run_in_process
+from test_cli import TOY
 
 from da_bench.config import from_dict
 from da_bench.methods import Inputs, build_method
@@ -53,11 +52,8 @@ def test_mcd_refuses_added_losses():
 
 
 @pytest.mark.slow
-def test_mcd_trains_through_the_cli(tmp_path):
-    result = cli("run", *TOY, "method=mcd", "--out", str(tmp_path))
-    assert result.returncode == 0, result.stderr[-2000:]
-    folder = tmp_path / "runs" / json.loads(result.stdout.strip().splitlines()[-1])["run_id"]
-    record = json.loads((folder / "record.json").read_text())
+def test_mcd_trains_through_the_cli(tmp_path, capsys):
+    record, folder = run_in_process(capsys, tmp_path, *TOY, "method=mcd")
     assert record["status"] == "done" and [p["step"] for p in record["history"]] == [20, 40]
     assert torch.load(folder / "checkpoints" / "last.ckpt", weights_only=True)["global_step"] == 40 * 7
-    assert "mcd" in cli("methods").stdout
+    assert "mcd" in methods_listing(capsys)

@@ -1,13 +1,12 @@
 """MDD (Zhang et al., ICML 2019): the loss worked by hand, the reversed and scaled gradient into the features, the
 adversary's step raising the discrepancy, config losses added to it, and a CLI run."""
 
-import json
 import math
 
 import pytest
 import torch
-from helpers import step_outputs
-from test_cli import TOY, cli
+from helpers import methods_listing, run_in_process, step_outputs
+from test_cli import TOY
 
 from da_bench.config import from_dict
 from da_bench.methods import build_method
@@ -57,10 +56,7 @@ def test_config_losses_add_to_mdd():
 
 
 @pytest.mark.slow
-def test_mdd_trains_through_the_cli(tmp_path):
-    result = cli("run", *TOY, "method=mdd", "--out", str(tmp_path))
-    assert result.returncode == 0, result.stderr[-2000:]
-    summary = json.loads(result.stdout.strip().splitlines()[-1])
-    record = json.loads((tmp_path / "runs" / summary["run_id"] / "record.json").read_text())
-    assert summary["status"] == "done" and [p["step"] for p in record["history"]] == [20, 40]
-    assert "mdd" in cli("methods").stdout
+def test_mdd_trains_through_the_cli(tmp_path, capsys):
+    record, _ = run_in_process(capsys, tmp_path, *TOY, "method=mdd")
+    assert record["status"] == "done" and [p["step"] for p in record["history"]] == [20, 40]
+    assert "mdd" in methods_listing(capsys)
