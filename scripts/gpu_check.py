@@ -50,13 +50,13 @@ class Timer(pl.Callback):
             torch.cuda.synchronize(pl_module.device)
 
     def on_train_batch_start(self, trainer, pl_module, batch, batch_idx) -> None:
-        if trainer.global_step // pl_module.optimizer_steps_per_batch == self.warmup:
+        if pl_module.steps_done == self.warmup:  # training batches completed before this one
             self._sync(pl_module)
             self.start = time.perf_counter()
 
     def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx) -> None:
         self.last_loss = outputs["loss"].detach()  # read once at the end: no host sync per step
-        if trainer.global_step // pl_module.optimizer_steps_per_batch > self.warmup:
+        if pl_module.steps_done >= self.warmup:  # this batch is not counted as completed until after this hook
             self.batches += 1
             self._sync(pl_module)
             self.end = time.perf_counter()

@@ -21,7 +21,7 @@ def test_discrepancy_by_hand():
 def test_one_batch_runs_steps_a_b_c_on_the_right_parameters():
     torch.manual_seed(0)
     model = build_method(from_dict(CFG), (2,), 2)
-    assert isinstance(model, MCD) and model.optimizer_steps_per_batch == 7
+    assert isinstance(model, MCD)
     opt_g, opt_f = model.configure_optimizers()[0]
     model.optimizers = lambda: (opt_g, opt_f)
     model.manual_backward = lambda loss: loss.backward()
@@ -29,9 +29,10 @@ def test_one_batch_runs_steps_a_b_c_on_the_right_parameters():
     inputs = Inputs(torch.randn(16, 2, generator=g), torch.arange(16) % 2, torch.randn(16, 2, generator=g) + 1.0)
     x = torch.cat([inputs.source, inputs.target])
     parts = {"G": [*model.backbone.parameters()], "F": [*model.heads.parameters()]}
-    steps, plain_step = [], model.step
+    steps, plain_step, stepped = [], model.step, []
 
     def recording_step(loss, *optimizers):
+        stepped.extend(optimizers)
         before = {name: [p.detach().clone() for p in params] for name, params in parts.items()}
         gap = float(model.objectives(x, inputs.source_labels)[1])
         plain_step(loss, *optimizers)
@@ -41,6 +42,7 @@ def test_one_batch_runs_steps_a_b_c_on_the_right_parameters():
     model.step = recording_step
     model.update(inputs)
     assert [moved for moved, _ in steps] == [{"G", "F"}, {"F"}] + [{"G"}] * 4  # A: all; B: F1, F2; C: G, num_k times
+    assert len(stepped) == 3 + model.num_k == 7  # optimiser steps per batch: A both, B one, C num_k
     assert steps[1][1] > 0 and all(change < 0 for _, change in steps[2:])  # B raises the target discrepancy, C lowers it
     f = model.features(inputs.target)
     assert torch.allclose(model.predict(inputs.target)[1], (model.heads["label"](f) + model.heads["label_2"](f)) / 2)

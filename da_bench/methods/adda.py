@@ -48,7 +48,6 @@ class ADDA(CustomStepMethod):
     discriminator_depth = 2
     adversarial_lr = 2e-4
     adversarial_betas = (0.5, 0.999)
-    optimizer_steps_per_batch = 2  # in stage 2 (stage 1 takes one)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

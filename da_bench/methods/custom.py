@@ -55,8 +55,6 @@ class AlternatingMethod(CustomStepMethod):
     """Per batch, first the adversaries of the losses that have one, on detached features, then the model
     (domain confusion, Tzeng et al. ICCV 2015)."""
 
-    optimizer_steps_per_batch = 2
-
     def adversary_params(self) -> list[nn.Parameter]:
         return [p for t in self.terms for p in self.adaptation[t.loss].adversary_parameters()]
 

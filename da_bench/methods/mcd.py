@@ -45,10 +45,6 @@ class MCD(CustomStepMethod):
             raise ValueError(f"Method '{self.cfg.method}' trains with its own three steps and adds no 'losses' {[t.loss for t in self.terms]}; remove them.")
         self.heads["label_2"] = self.new_head()
 
-    @property
-    def optimizer_steps_per_batch(self) -> int:  # type: ignore[override]
-        return 3 + self.num_k  # A: both optimisers, B: the classifiers', C: num_k generator steps
-
     def configure_optimizers(self) -> Any:
         generator = [*self.backbone.parameters(), *self.bottleneck.parameters()]
         classifiers = [*self.heads["label"].parameters(), *self.heads["label_2"].parameters()]

@@ -64,7 +64,6 @@ class Method(pl.LightningModule):
     search_space: ClassVar[dict[str, Any]] = {}
     uses_target: ClassVar[bool] = False  # True: needs target batches even without adaptation losses (mode 'uda')
     setting: ClassVar[str] = "uda"  # a key of da_bench.methods.spec.SETTINGS: 'uda', 'source-free' or 'test-time'
-    optimizer_steps_per_batch: ClassVar[int] = 1  # read by scripts/gpu_check.py; progress counts batches (steps_done)
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
