@@ -34,6 +34,7 @@ class RunConfig:
     freeze_backbone: bool = False
     feature_cache: bool = True  # frozen photo backbone on image files: train on cached features (da_bench.data.feature_cache)
     init_checkpoint: str | None = None
+    weight_init: str = "default"  # layers built from scratch: default (PyTorch's) | xavier (Glorot uniform, zero bias)
     bottleneck_dim: int = 0
     bottleneck_dropout: float = 0.5
     head_hidden: list[int] = field(default_factory=lambda: [100, 100])
@@ -83,6 +84,7 @@ CHOICES = {
     "device": ["auto", "cpu", "cuda"],
     "image_fit": ["resize", "center"],
     "pixel_norm": ["half", "source_mean"],
+    "weight_init": ["default", "xavier"],
 }
 POSITIVE = {"steps", "eval_every", "batch_size", "lr", "validator_samples"}
 OPTIONAL_POSITIVE = {"threads", "image_size"}
@@ -172,6 +174,8 @@ def validate(cfg: RunConfig) -> RunConfig:
     _check_nested(cfg)
     if cfg.steps % cfg.eval_every:
         raise ConfigError(f"Config key 'steps' ({cfg.steps}) must be a multiple of 'eval_every' ({cfg.eval_every}) so that the last step is evaluated.")
+    if cfg.weight_init != "default" and cfg.init_checkpoint:
+        raise ConfigError("Config key 'weight_init' would overwrite the weights 'init_checkpoint' restores; set only one of them.")
     if cfg.mode == "multitask" and cfg.target is not None:
         raise ConfigError("Mode 'multitask' learns tasks on the source domains only; set 'target: null'.")
     if cfg.mode != "multitask" and cfg.target is None:

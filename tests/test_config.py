@@ -27,6 +27,8 @@ def test_overrides_parse_types_and_nesting():
         ({"losses": {"dann": 5}}, "'losses.dann' must be a mapping"),
         ({"tasks": {"parity": "yes"}}, "'tasks.parity' must be a mapping"),
         ({"loggers": ["csvv"]}, "Did you mean 'csv'"),
+        ({"weight_init": "glorot"}, "Valid .*xavier"),
+        ({"weight_init": "xavier", "init_checkpoint": "a.ckpt"}, "set only one of them"),
     ],
 )
 def test_bad_values_give_one_clear_sentence(data, fragment):

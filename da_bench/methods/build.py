@@ -7,6 +7,7 @@ from da_bench.methods.custom import AlternatingMethod
 from da_bench.methods.module import Method
 from da_bench.methods.spec import resolve_method
 from da_bench.methods.terms import loss_terms
+from da_bench.models.init import initialise
 from da_bench.registry import LOSSES
 
 
@@ -20,4 +21,8 @@ def method_class(cfg: RunConfig) -> type[Method]:
 
 
 def build_method(cfg: RunConfig, input_shape: tuple[int, ...], num_classes: int) -> Method:
-    return method_class(cfg)(to_dict(cfg), input_shape, num_classes)
+    """The run's method, its layers initialised by ``weight_init`` (all of them, a method's own extra heads and
+    discriminators included; a ``pretrained`` backbone keeps its weights)."""
+    method = method_class(cfg)(to_dict(cfg), input_shape, num_classes)
+    initialise(method, cfg.weight_init, keep=[method.backbone] if cfg.pretrained else [])
+    return method
