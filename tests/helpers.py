@@ -103,6 +103,21 @@ def killed_and_resumed(config: dict, root: Path, kill_at_batch: int, plugin: Pat
     return whole, execute(cfg, root / "resumed")
 
 
+# a tiny deep run on the DANN paper's two-moons toy (a few seconds); tests change what they need
+TOY_RUN = {
+    "backbone": "mlp",
+    "backbone_args": {"hidden": [16]},
+    "head_hidden": [],
+    "source": "moons",
+    "target": "moons_rot35",
+    "steps": 40,
+    "eval_every": 10,
+    "batch_size": 16,
+    "validator_samples": 50,
+    "threads": 1,
+}
+
+
 # a tiny deep run of the real CLI on the DANN toy (a few seconds): add method=... and --out
 TOY_CLI = [
     "source=moons",

@@ -6,24 +6,13 @@ import sys
 
 import pytest
 import torch
+from helpers import TOY_RUN as TOY
 
 from da_bench.config import RunConfig
 from da_bench.methods import DivergedError, Method, method_class
 from da_bench.methods.divergence import NonFiniteFlag
 from da_bench.runner.execute import execute
 
-TOY = {
-    "backbone": "mlp",
-    "backbone_args": {"hidden": [16]},
-    "head_hidden": [],
-    "source": "moons",
-    "target": "moons_rot35",
-    "steps": 40,
-    "eval_every": 10,
-    "batch_size": 16,
-    "validator_samples": 50,
-    "threads": 1,
-}
 SYNCS = ("__bool__", "__float__", "__int__", "item", "tolist", "cpu")
 
 

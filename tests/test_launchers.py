@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from helpers import TOY_RUN
 
 from da_bench.cli import main
 from da_bench.config import ConfigError
@@ -21,18 +22,7 @@ from da_bench.runner.launchers import GpuSlots, resolve_workers, run_sweep
 from da_bench.runner.records import iter_records
 from da_bench.runner.sweep import expand
 
-TOY = {
-    "backbone": "mlp",
-    "backbone_args": {"hidden": [16]},
-    "head_hidden": [],
-    "source": "moons",
-    "target": "moons_rot35",
-    "steps": 60,
-    "eval_every": 20,
-    "batch_size": 32,
-    "validator_samples": 100,
-    "threads": 1,
-}
+TOY = {**TOY_RUN, "steps": 60, "eval_every": 20, "batch_size": 32, "validator_samples": 100}
 
 
 def toy_sweep(tmp_path: Path, seeds: int = 2, methods=("source_only", "dann"), **base) -> Path:
