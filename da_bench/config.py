@@ -69,6 +69,8 @@ class RunConfig:
     loggers: list[str] = field(default_factory=lambda: ["csv"])
     threads: int | None = None
     device: str = "auto"
+    devices: int = 1  # DDP processes, one per device (a GPU, or a CPU process); more than 1 needs strategy 'ddp'
+    strategy: str = "auto"  # auto (one device) | ddp (da_bench.runner.distributed; batch_size stays the global batch)
     # classic feature-level methods (da_bench.classic): base classifier, its and the method's arguments, preprocessing steps
     classifier: str = "1nn"
     classifier_args: dict[str, Any] = field(default_factory=dict)
@@ -76,17 +78,19 @@ class RunConfig:
     preprocess: list[str] = field(default_factory=list)
 
 
-NON_IDENTITY_KEYS = {"data_root", "num_workers", "loggers", "threads", "device", "compile"}
+# devices and strategy: batch_size is global (da_bench.runner.distributed), so DDP changes float order only
+NON_IDENTITY_KEYS = {"data_root", "num_workers", "loggers", "threads", "device", "compile", "devices", "strategy"}
 CHOICES = {
     "mode": ["uda", "dg", "multitask"],
     "optimizer": ["sgd", "adam"],
     "precision": ["32", "16-mixed", "bf16-mixed"],
     "device": ["auto", "cpu", "cuda"],
+    "strategy": ["auto", "ddp"],
     "image_fit": ["resize", "center"],
     "pixel_norm": ["half", "source_mean"],
     "weight_init": ["default", "xavier"],
 }
-POSITIVE = {"steps", "eval_every", "batch_size", "lr", "validator_samples"}
+POSITIVE = {"steps", "eval_every", "batch_size", "lr", "validator_samples", "devices"}
 OPTIONAL_POSITIVE = {"threads", "image_size"}
 NON_NEGATIVE = {"seed", "weight_decay", "lr_alpha", "lr_beta", "backbone_lr_mult", "bottleneck_dim", "num_workers", "k_shot"}
 FRACTIONS = {"val_fraction", "target_test_fraction"}
@@ -176,6 +180,12 @@ def validate(cfg: RunConfig) -> RunConfig:
         raise ConfigError(f"Config key 'steps' ({cfg.steps}) must be a multiple of 'eval_every' ({cfg.eval_every}) so that the last step is evaluated.")
     if cfg.weight_init != "default" and cfg.init_checkpoint:
         raise ConfigError("Config key 'weight_init' would overwrite the weights 'init_checkpoint' restores; set only one of them.")
+    if cfg.devices > 1 and cfg.strategy == "auto":
+        raise ConfigError(f"Config key 'devices' is {cfg.devices} but 'strategy' is 'auto', which trains on one device; set 'strategy: ddp' or 'devices: 1'.")
+    if cfg.batch_size % cfg.devices:
+        raise ConfigError(
+            f"Config key 'batch_size' ({cfg.batch_size}) must be a multiple of 'devices' ({cfg.devices}): each device trains on an equal share of every batch."
+        )
     if cfg.mode == "multitask" and cfg.target is not None:
         raise ConfigError("Mode 'multitask' learns tasks on the source domains only; set 'target: null'.")
     if cfg.mode != "multitask" and cfg.target is None:

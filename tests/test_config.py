@@ -29,6 +29,10 @@ def test_overrides_parse_types_and_nesting():
         ({"loggers": ["csvv"]}, "Did you mean 'csv'"),
         ({"weight_init": "glorot"}, "Valid .*xavier"),
         ({"weight_init": "xavier", "init_checkpoint": "a.ckpt"}, "set only one of them"),
+        ({"devices": 2}, "set 'strategy: ddp' or 'devices: 1'"),
+        ({"devices": 0}, "'devices' must be positive"),
+        ({"strategy": "dp"}, "Did you mean 'ddp'"),
+        ({"devices": 3, "strategy": "ddp", "batch_size": 64}, "'batch_size' \\(64\\) must be a multiple of 'devices' \\(3\\)"),
     ],
 )
 def test_bad_values_give_one_clear_sentence(data, fragment):
@@ -38,7 +42,7 @@ def test_bad_values_give_one_clear_sentence(data, fragment):
 
 def test_run_id_ignores_non_identity_keys_only():
     a = from_dict({"data_root": "/x", "threads": 2})
-    b = from_dict({"data_root": "/y", "threads": 1})
+    b = from_dict({"data_root": "/y", "threads": 1, "devices": 2, "strategy": "ddp"})  # batch_size is global under DDP
     assert run_id(a) == run_id(b)
     assert run_id(a) != run_id(from_dict({"seed": 1}))
 

@@ -23,6 +23,7 @@ from da_bench.data.domains import DomainData, Split, load_domain
 from da_bench.data.feature_cache import cached_domains, caches_features
 from da_bench.data.images import Transformed
 from da_bench.data.pipeline import digits_pipeline, photo_pipeline, photo_transform
+from da_bench.data.sharding import rank_share
 
 EVAL_CHUNK = 512
 
@@ -255,9 +256,9 @@ class _images_only:
 class PairedBatches:
     """``eval_every`` training batches per epoch: {"source": (x, y), "target": x[, "target_labeled": (x, y)]}.
 
-    Source and target have equal batch sizes and cycle endlessly; order depends only on the seed
-    and the epoch, so a resumed run sees the batches it would have seen. Target batches carry
-    images only: the unlabeled target split's labels never leave this module.
+    Source and target have equal batch sizes (``batch_size`` each, shared out among DDP ranks) and cycle endlessly;
+    order depends only on the seed and the epoch, so a resumed run sees the batches it would have seen. Target
+    batches carry images only: the unlabeled target split's labels never leave this module.
     """
 
     def __init__(self, dm: PairedDataModule) -> None:
@@ -274,14 +275,15 @@ class PairedBatches:
         cfg, split = self.dm.cfg, self.dm._on_device(name)
         count = cfg.eval_every * cfg.batch_size
         idx = index_stream(len(split), count, g, class_balance_weights(split.y.cpu()) if balanced else None)
+        idx, size = rank_share(idx, cfg.batch_size, self.dm.trainer)  # every rank draws the global batches, trains on its share
         if split.in_memory:
             idx = idx.to(split.y.device)
             for k in range(cfg.eval_every):
-                i = idx[k * cfg.batch_size : (k + 1) * cfg.batch_size]
+                i = idx[k * size : (k + 1) * size]
                 yield (split.x[i], split.y[i]) if labels else split.x[i]  # type: ignore[index]
         else:
             loader = DataLoader(
-                split.x, batch_size=cfg.batch_size, sampler=idx.tolist(), num_workers=cfg.num_workers, pin_memory=torch.cuda.is_available(), drop_last=True
+                split.x, batch_size=size, sampler=idx.tolist(), num_workers=cfg.num_workers, pin_memory=torch.cuda.is_available(), drop_last=True
             )
             yield from (batch if labels else batch[0] for batch in loader)
 

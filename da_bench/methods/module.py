@@ -217,9 +217,10 @@ class Method(pl.LightningModule):
         return self._trainer is None or self.trainer._logger_connector.should_update_logs
 
     def log_step(self, name: str, value: Tensor) -> None:
-        """Log a training scalar only on the steps the logger writes (Lightning drops the others anyway)."""
+        """Log a training scalar only on the steps the logger writes (Lightning drops the others anyway); under DDP
+        its mean over the ranks, which for a batch-mean loss is its value on the global batch."""
         if self.logging_now:
-            self.log(name, value.detach(), on_step=True, on_epoch=False)
+            self.log(name, value.detach(), on_step=True, on_epoch=False, sync_dist=True)
 
     # ----- optimisation -------------------------------------------------------------------------
     def param_groups(self, params: Iterable[nn.Parameter], lr: float | None = None) -> list[dict[str, Any]]:
@@ -271,7 +272,7 @@ class Method(pl.LightningModule):
         self.history.append(point if stage is None else {**point, "stage": stage})
         for key, value in point.items():
             if isinstance(value, float):
-                self.log(f"eval/{key}", value)
+                self.log(f"eval/{key}", value, sync_dist=True)  # the same on every rank: each evaluates every split
 
     def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
         checkpoint["da_bench_history"] = self.history

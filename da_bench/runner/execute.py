@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import resource
 import shutil
 import tempfile
 import time
@@ -18,9 +17,10 @@ from da_bench.classic.run import fit_classic, prepare_classic
 from da_bench.classic.spec import is_classic
 from da_bench.config import ConfigError, RunConfig, run_id, to_dict
 from da_bench.runner.csvlog import ContinuingCSVLogger, continue_log
+from da_bench.runner.distributed import run_facts, run_strategy
 from da_bench.runner.identity import claim, run_plugins
 from da_bench.runner.locks import holder, run_lock
-from da_bench.runner.records import device_facts, provenance, read_record, write_json_atomic
+from da_bench.runner.records import provenance, read_record, write_json_atomic
 from da_bench.runner.resume import ExactResume, resumable_step
 
 RUNS = "runs"  # runs live in <out>/runs/<id>/, sweep manifests in <out>/sweeps/
@@ -69,12 +69,6 @@ def _quiet_lightning() -> None:
     warnings.filterwarnings("ignore", message=r".*isinstance\(treespec, LeafSpec\)`? is deprecated.*")  # inside Lightning, with torch 2.14
 
 
-def peak_memory_mb(device: torch.device) -> float:
-    if device.type == "cuda":
-        return torch.cuda.max_memory_allocated(device) / 2**20
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports KiB (process peak)
-
-
 def prepare(cfg: RunConfig) -> tuple[Any, Any]:
     """Build the data module and the method; raises at set-up (bad data, bad names) before any training."""
     import pytorch_lightning as pl
@@ -97,7 +91,8 @@ def uses_gpu(cfg: RunConfig) -> bool:
 
 
 def make_trainer(cfg: RunConfig, folder: Path, callbacks: list[Any] | None = None) -> Any:
-    """The Trainer every run uses: loggers, one rolling checkpoint per evaluation (with the RNG states), no progress bar."""
+    """The Trainer every run uses: loggers, one rolling checkpoint per evaluation (with the RNG states), no progress bar;
+    ``devices`` processes under DDP (:mod:`da_bench.runner.distributed`), each evaluating every split whole."""
     import pytorch_lightning as pl
     from pytorch_lightning.callbacks import ModelCheckpoint
 
@@ -106,7 +101,9 @@ def make_trainer(cfg: RunConfig, folder: Path, callbacks: list[Any] | None = Non
     checkpointing = ModelCheckpoint(dirpath=str(folder / "checkpoints"), filename="last", save_top_k=1, enable_version_counter=False)
     return pl.Trainer(
         accelerator="gpu" if use_gpu else "cpu",
-        devices=1,
+        devices=cfg.devices,
+        strategy=run_strategy(cfg),
+        use_distributed_sampler=False,  # training batches are shared out by the data module, evaluation is not
         precision=cfg.precision,
         max_epochs=cfg.steps // cfg.eval_every,
         logger=_loggers(cfg, folder),
@@ -187,7 +184,6 @@ def _train(cfg: RunConfig, folder: Path, dm: Any, model: Any, plugins: dict[str,
         "resumed_from_step": resumed_from,
         "provenance": {
             **provenance(),
-            **device_facts(device),
             "precision": cfg.precision,
             "compiled": cfg.compile,
             "deterministic": not use_gpu,
@@ -196,7 +192,7 @@ def _train(cfg: RunConfig, folder: Path, dm: Any, model: Any, plugins: dict[str,
         },
     }
     start = time.perf_counter()
-    if use_gpu:
+    if use_gpu and cfg.strategy == "auto":  # DDP ranks are fresh processes; this one must not touch CUDA before a fork
         torch.cuda.reset_peak_memory_stats()
     try:
         # weights_only: the checkpoint holds tensors and plain values only, so nothing in it can run code
@@ -208,6 +204,6 @@ def _train(cfg: RunConfig, folder: Path, dm: Any, model: Any, plugins: dict[str,
         record.update(status="failed", reason=f"{type(err).__name__}: {err}", traceback=traceback.format_exc()[-3000:])
     record["history"] = model.history
     record["final"] = model.history[-1] if model.history else None
-    record["provenance"].update(seconds=round(time.perf_counter() - start, 3), peak_memory_mb=round(peak_memory_mb(device), 1))
+    record["provenance"].update(seconds=round(time.perf_counter() - start, 3), **run_facts(trainer, device))
     write_json_atomic(folder / "record.json", record)
     return record

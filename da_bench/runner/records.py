@@ -72,6 +72,22 @@ def device_facts(device: Any) -> dict[str, Any]:
     return facts
 
 
+def peak_memory_mb(device: Any) -> float:
+    """This process's peak memory: allocated on a GPU, resident on the CPU."""
+    import resource
+
+    import torch
+
+    if torch.device(device).type == "cuda":
+        return torch.cuda.max_memory_allocated(device) / 2**20
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports KiB (process peak)
+
+
+def training_facts(device: Any) -> dict[str, Any]:
+    """Where this process trained and its peak memory (MiB), for a record's provenance."""
+    return {**device_facts(device), "peak_memory_mb": round(peak_memory_mb(device), 1)}
+
+
 def provenance() -> dict[str, Any]:
     import pytorch_lightning
     import torch
