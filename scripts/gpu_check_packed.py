@@ -20,6 +20,7 @@ from pathlib import Path
 import torch
 from gpu_check_core import Spec, measure
 
+from da_bench.cli import import_builtins
 from da_bench.methods.compiled import require_compile
 
 WARM_UP_LIMIT_S = 300  # a worker not warm by then is stuck
@@ -78,8 +79,6 @@ def run_packed(spec: Spec, processes: int) -> dict:
 
 def worker(spec_json: str, sync_dir: str, index: int) -> None:
     """One packed run: one thread, held at the end of warm-up until ``SYNC_DIR/go`` exists; writes its row."""
-    from da_bench.cli import import_builtins
-
     torch.set_num_threads(1)
     import_builtins()
     sync = Path(sync_dir)
