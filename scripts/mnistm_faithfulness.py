@@ -32,10 +32,8 @@ def accuracy(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor) -> float:
 
 
 def model_check(data_root: str, steps: int) -> None:
-    import pytorch_lightning as pl
-
     from da_bench.config import from_dict
-    from da_bench.runner.execute import prepare
+    from da_bench.runner.execute import bare_trainer, prepare
 
     cfg = from_dict(
         {
@@ -50,18 +48,7 @@ def model_check(data_root: str, steps: int) -> None:
         }
     )
     dm, model = prepare(cfg)
-    trainer = pl.Trainer(
-        accelerator="cpu",
-        devices=1,
-        max_epochs=1,
-        logger=False,
-        enable_checkpointing=False,
-        enable_progress_bar=False,
-        enable_model_summary=False,
-        num_sanity_val_steps=0,
-        limit_val_batches=0,
-    )
-    trainer.fit(model, train_dataloaders=dm.train_dataloader())
+    bare_trainer(use_gpu=False).fit(model, train_dataloaders=dm.train_dataloader())
     for role, name in (("source_val", "MNIST (source val)"), ("target_unlabeled", "built MNIST-M train"), ("target_test", "original MNIST-M test")):
         split = dm.splits[role]
         print(f"accuracy on {name:<22} ({len(split):>6} images): {accuracy(model, split.x, split.y):.4f}")

@@ -117,6 +117,26 @@ def make_trainer(cfg: RunConfig, folder: Path, callbacks: list[Any] | None = Non
     )
 
 
+def bare_trainer(use_gpu: bool, precision: str = "32", callbacks: list[Any] | None = None) -> Any:
+    """A one-epoch Trainer for scripts that time or probe a method: no logger, checkpoint, progress bar, summary or validation."""
+    import pytorch_lightning as pl
+
+    return pl.Trainer(
+        accelerator="gpu" if use_gpu else "cpu",
+        devices=1,
+        precision=precision,
+        max_epochs=1,
+        logger=False,
+        enable_checkpointing=False,
+        enable_progress_bar=False,
+        enable_model_summary=False,
+        num_sanity_val_steps=0,
+        limit_val_batches=0,
+        callbacks=callbacks or [],
+        benchmark=use_gpu,
+    )
+
+
 def first_missing(folder: Path) -> Path | None:
     """The outermost of ``folder`` and its parents that does not exist yet (None if ``folder`` exists)."""
     missing = None
