@@ -56,6 +56,7 @@ class RunConfig:
     precision: str = "32"
     channels_last: bool = False
     compile: bool = False  # torch.compile of backbone, bottleneck and heads; not part of the run id (float order only)
+    compile_mode: str = "default"  # torch.compile mode: default | reduce-overhead (CUDA graphs on a GPU) | max-autotune
     k_shot: int = 0
     class_balanced: bool = False
     val_fraction: float = 0.1
@@ -79,7 +80,7 @@ class RunConfig:
 
 
 # devices and strategy: batch_size is global (da_bench.runner.distributed), so DDP changes float order only
-NON_IDENTITY_KEYS = {"data_root", "num_workers", "loggers", "threads", "device", "compile", "devices", "strategy"}
+NON_IDENTITY_KEYS = {"data_root", "num_workers", "loggers", "threads", "device", "compile", "compile_mode", "devices", "strategy"}
 CHOICES = {
     "mode": ["uda", "dg", "multitask"],
     "optimizer": ["sgd", "adam"],
@@ -89,6 +90,7 @@ CHOICES = {
     "image_fit": ["resize", "center"],
     "pixel_norm": ["half", "source_mean"],
     "weight_init": ["default", "xavier"],
+    "compile_mode": ["default", "reduce-overhead", "max-autotune"],
 }
 POSITIVE = {"steps", "eval_every", "batch_size", "lr", "validator_samples", "devices"}
 OPTIONAL_POSITIVE = {"threads", "image_size"}
@@ -178,6 +180,8 @@ def validate(cfg: RunConfig) -> RunConfig:
     _check_nested(cfg)
     if cfg.steps % cfg.eval_every:
         raise ConfigError(f"Config key 'steps' ({cfg.steps}) must be a multiple of 'eval_every' ({cfg.eval_every}) so that the last step is evaluated.")
+    if cfg.compile_mode != "default" and not cfg.compile:
+        raise ConfigError(f"Config key 'compile_mode' is '{cfg.compile_mode}' but 'compile' is false; set compile=true to compile.")
     if cfg.weight_init != "default" and cfg.init_checkpoint:
         raise ConfigError("Config key 'weight_init' would overwrite the weights 'init_checkpoint' restores; set only one of them.")
     if cfg.devices > 1 and cfg.strategy == "auto":

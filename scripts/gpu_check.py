@@ -2,7 +2,8 @@
 
 Trains DANN through da_bench itself (Method + Lightning Trainer) on synthetic in-memory domains held on the device:
 
-1. the digits step (the DANN paper's network and discriminator, 28x28, 64 + 64 images), eager and ``compile: true``;
+1. the digits step (the DANN paper's network and discriminator, 28x28, 64 + 64 images), eager, compiled, and
+   compiled with CUDA graphs (``compile_mode: reduce-overhead``);
 2. 8, 4 and 1 digits runs packed on the device (one process and one CPU thread each), eager and compiled;
 3. the digits step at 256 + 256, eager and compiled;
 4. ResNet-50 at 224x224 (random weights, 64 + 64) in bf16-mixed with channels_last, and in fp32 for reference.
@@ -61,6 +62,8 @@ def plan(device: str, quick: bool) -> list[Item]:
     resnet = Spec("resnet50", 64 if q else 224, 2 if q else 64, steps=2 if q else 45, warmup=1 if q else 15, images=16 if q else 512, device=device)
     wide = replace(digits, batch=256, steps=digits.steps // 2, warmup=digits.warmup // 2)
     items = [Item("step", digits), Item("step", replace(digits, compile=True))]
+    if not q:  # CUDA graphs: nothing to measure on a CPU, where reduce-overhead compiles as default does
+        items.append(Item("step", replace(digits, compile=True, compile_mode="reduce-overhead")))
     for k in (2, 1) if q else (8, 4, 1):  # compiling in every packed worker takes too long for a CPU smoke test
         items += [Item("packed", replace(digits, compile=c), k) for c in ((False,) if q else (False, True))]
     if not q:

@@ -5,8 +5,8 @@ from __future__ import annotations
 TABLES = {
     "step": (
         "DANN digits step, one process (28x28; the DANN paper's network and discriminator)",
-        ["batch (per domain)", "compiled", "steps/s", "ms/step", "images/s", "final loss", "peak MiB"],
-        ["batch", "compile", "steps_per_s", "ms_per_step", "images_per_s", "final_loss", "peak_memory_mb"],
+        ["batch (per domain)", "compiled", "compile mode", "steps/s", "ms/step", "images/s", "final loss", "peak MiB"],
+        ["batch", "compile", "compile_mode", "steps_per_s", "ms_per_step", "images_per_s", "final_loss", "peak_memory_mb"],
     ),
     "packed": (
         "DANN digits runs packed on the device (one process and one CPU thread each, started together, same steps each)",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from da_bench.config import RunConfig, run_id
+from da_bench.config import ConfigError, RunConfig, from_dict, run_id
 from da_bench.methods.compiled import CompileUnavailable, _probe, require_compile
 from da_bench.runner.execute import make_trainer, prepare
 
@@ -54,3 +54,15 @@ def test_where_compilation_fails_the_run_is_refused_in_one_sentence(monkeypatch)
             require_compile(torch.device("cpu"))
     finally:
         _probe.cache_clear()
+
+
+def test_compile_mode_reaches_torch_compile_and_needs_compile(monkeypatch):
+    modes = []
+    monkeypatch.setattr(torch.nn.Module, "compile", lambda self, **kwargs: modes.append(kwargs.get("mode")))
+    dm, model = prepare(RunConfig(**TOY, compile=True, compile_mode="reduce-overhead"))
+    model.on_fit_start()
+    assert modes and set(modes) == {"reduce-overhead"}  # backbone, bottleneck and every head
+    assert run_id(RunConfig(**TOY, compile=True, compile_mode="max-autotune")) == run_id(RunConfig(**TOY))
+    with pytest.raises(ConfigError, match="'compile' is false; set compile=true"):
+        from_dict({**TOY, "compile_mode": "reduce-overhead"})
+    _probe.cache_clear()  # the probe ran under the patched compile

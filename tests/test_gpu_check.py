@@ -106,7 +106,8 @@ def test_a_compiled_row_where_compile_is_unavailable_records_the_reason(scripts,
 def test_the_gpu_plan_puts_the_grid_rows_first(scripts):
     items = scripts[0].plan("cuda", quick=False)
     rows = [(i.section, i.spec.batch, i.spec.compile, i.processes) for i in items]
-    assert rows[:2] == [("step", 64, False, 0), ("step", 64, True, 0)]
+    assert rows[:3] == [("step", 64, False, 0), ("step", 64, True, 0), ("step", 64, True, 0)]
+    assert items[2].spec.compile_mode == "reduce-overhead"
     assert [(k, c) for section, _, c, k in rows if section == "packed"] == [(8, False), (8, True), (4, False), (4, True), (1, False), (1, True)]
     resnet = [i.spec for i in items if i.section == "resnet"]
     assert (resnet[0].image_size, resnet[0].batch, resnet[0].precision, resnet[0].channels_last) == (224, 64, "bf16-mixed", True)

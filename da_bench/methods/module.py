@@ -109,7 +109,7 @@ class Method(pl.LightningModule):
         if self.cfg.channels_last:
             self.to(memory_format=torch.channels_last)
         if self.cfg.compile:
-            compile_parts([self.backbone, self.bottleneck, *self.heads.values()])
+            compile_parts([self.backbone, self.bottleneck, *self.heads.values()], self.cfg.compile_mode)
 
     def backbone_features(self, x: Tensor) -> Tensor:
         """Features before the bottleneck."""

@@ -78,7 +78,7 @@ def prepare(cfg: RunConfig) -> tuple[Any, Any]:
     from da_bench.methods.compiled import require_compile
 
     if cfg.compile:
-        require_compile(torch.device("cuda" if uses_gpu(cfg) else "cpu"))
+        require_compile(torch.device("cuda" if uses_gpu(cfg) else "cpu"), cfg.compile_mode)
     pl.seed_everything(cfg.seed, workers=True, verbose=False)
     dm = PairedDataModule(cfg)
     dm.setup("fit")
