@@ -19,6 +19,7 @@ from da_bench.config import ConfigError
 from da_bench.runner import launchers
 from da_bench.runner.execute import run_dir
 from da_bench.runner.launchers import GpuSlots, resolve_workers, run_sweep
+from da_bench.runner.progress import Progress
 from da_bench.runner.records import iter_records
 from da_bench.runner.sweep import expand
 
@@ -88,11 +89,18 @@ def test_failed_runs_are_kept_until_retry_failed(tmp_path):
     assert (out / "runs" / record["run_id"] / "record.json").stat().st_mtime_ns != mtime
 
 
-def assert_launcher_matches_local(tmp_path: Path, launcher: str) -> None:
-    """The same grid through ``launcher`` and through ``local`` gives the same done records."""
+def assert_launcher_matches_local(tmp_path: Path, launcher: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same grid through ``launcher`` and through ``local`` gives the same done records; the launcher reports
+    each run's start to the progress line (its 'running' count) before the run's end."""
     configs = expand({"base": TOY, "methods": ["source_only"], "seeds": [0, 1]}).configs
     run_sweep("a", configs, tmp_path / "local", quiet=True)
+    events = []
+    monkeypatch.setattr(Progress, "started", lambda self, run_id: events.append(("started", run_id)))
+    monkeypatch.setattr(Progress, "__call__", lambda self, record: events.append(("finished", record["run_id"])))
     run_sweep("a", configs, tmp_path / launcher, launcher=launcher, workers=2, quiet=True)
+    ids = {run_dir(c, tmp_path / launcher).name for c in configs}
+    assert {r for e, r in events if e == "started"} == ids
+    assert all(events.index(("started", r)) < events.index(("finished", r)) for r in ids)
     local, other = records_by_id(tmp_path / "local"), records_by_id(tmp_path / launcher)
     assert local.keys() == other.keys()
     for rid in local:
@@ -100,13 +108,13 @@ def assert_launcher_matches_local(tmp_path: Path, launcher: str) -> None:
         assert local[rid][0]["final"]["target_test_acc"] == pytest.approx(other[rid][0]["final"]["target_test_acc"], abs=1e-6)
 
 
-def test_parallel_launcher_matches_local(tmp_path):
-    assert_launcher_matches_local(tmp_path, "parallel")
+def test_parallel_launcher_matches_local(tmp_path, monkeypatch):
+    assert_launcher_matches_local(tmp_path, "parallel", monkeypatch)
 
 
-def test_ray_launcher_on_a_local_instance(tmp_path):
+def test_ray_launcher_on_a_local_instance(tmp_path, monkeypatch):
     pytest.importorskip("ray", reason="Ray is an optional extra: pip install 'da-bench[ray]'")
-    assert_launcher_matches_local(tmp_path, "ray")
+    assert_launcher_matches_local(tmp_path, "ray", monkeypatch)
 
 
 def test_record_contents(tmp_path):

@@ -16,6 +16,7 @@ from typing import Any, Iterator
 from da_bench.config import ConfigError, RunConfig, to_dict
 from da_bench.registry import LAUNCHERS
 from da_bench.runner.execute import check_out, execute, run_dir, running_elsewhere
+from da_bench.runner.locks import lock_stamp
 from da_bench.runner.progress import Progress
 from da_bench.runner.records import read_record, write_json_atomic
 from da_bench.runner.sweep import check_name
@@ -137,11 +138,19 @@ def launch_ray(configs: list[RunConfig], out: Path, workers: int, plugins: list[
     gpus = 1.0 / workers if gpu_count() else 0.0
 
     ray_run = ray.remote(num_cpus=threads, num_gpus=gpus)(run_spec)
+    folders = [run_dir(c, out) for c in configs]
+    stamps = [lock_stamp(folder) for folder in folders]  # a run has started once its lock is taken anew
     try:
-        pending = [ray_run.remote({**to_dict(c), "threads": c.threads or threads}, str(out), plugins) for c in configs]
-        while pending:
-            ready, pending = ray.wait(pending, num_returns=1)
-            report(ray.get(ready[0]))
+        tasks = {ray_run.remote({**to_dict(c), "threads": c.threads or threads}, str(out), plugins): i for i, c in enumerate(configs)}
+        waiting = set(range(len(configs)))
+        while tasks:
+            ready, _ = ray.wait(list(tasks), num_returns=1, timeout=0.5)
+            for ref in ready:
+                waiting.discard(tasks.pop(ref))
+                report(ray.get(ref))
+            for i in sorted(i for i in waiting if lock_stamp(folders[i]) != stamps[i]):
+                waiting.discard(i)
+                report.started(folders[i].name)
     finally:
         if started:
             ray.shutdown()

@@ -38,3 +38,12 @@ def holder(folder: Path) -> str:
         return f"pid {lock_path(folder).read_text().strip() or '?'}"
     except OSError:
         return "pid ?"
+
+
+def lock_stamp(folder: Path) -> int | None:
+    """When the run's lock was last taken (the holder rewrites the file on taking it): the lock file's modification
+    time, or None where no process ever took it. A launcher that cannot see its runs start (Ray) compares stamps."""
+    try:
+        return lock_path(folder).stat().st_mtime_ns
+    except OSError:
+        return None
