@@ -9,7 +9,7 @@ from types import SimpleNamespace
 import pytest
 import pytorch_lightning as pl
 import torch
-from helpers import KILL_AT_BATCH, TOY_CLI, run_in_process
+from helpers import KILL_AT_BATCH, TOY_CLI, TOY_RUN, run_in_process
 
 import da_bench.runner.execute as ex
 from da_bench.config import from_dict
@@ -19,18 +19,7 @@ from da_bench.runner.execute import execute, metrics_csv, run_dir
 MAKE_TRAINER = ex.make_trainer
 DDP = {"devices": 2, "strategy": "ddp"}
 # no batch norm, no dropout, batch-mean losses: two ranks' averaged gradients are the one-process run's gradient
-TOY = {
-    "backbone": "mlp",
-    "backbone_args": {"hidden": [16]},
-    "head_hidden": [],
-    "source": "moons",
-    "target": "moons_rot35",
-    "steps": 8,
-    "eval_every": 4,
-    "batch_size": 16,
-    "validator_samples": 50,
-    "threads": 1,
-}
+TOY = {**TOY_RUN, "steps": 8, "eval_every": 4}
 DANN = {**TOY, "method": "dann", "lr": 0.05, "losses": {"dann": {"batch_norm": False, "dropout": 0.0, "width": 16}}}
 
 

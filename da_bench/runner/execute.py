@@ -104,6 +104,7 @@ def make_trainer(cfg: RunConfig, folder: Path, callbacks: list[Any] | None = Non
         devices=cfg.devices,
         strategy=run_strategy(cfg),
         use_distributed_sampler=False,  # training batches are shared out by the data module, evaluation is not
+        sync_batchnorm=use_gpu and cfg.devices > 1,  # statistics over the global batch, as on one device (GPU only in torch)
         precision=cfg.precision,
         max_epochs=cfg.steps // cfg.eval_every,
         logger=_loggers(cfg, folder),
