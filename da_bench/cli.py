@@ -165,7 +165,8 @@ def cmd_table(args: argparse.Namespace) -> int:
     from da_bench.report.leaderboard import leaderboard, publish
 
     runs = Path(args.runs_dir)
-    table = leaderboard(runs, args.selection, args.title or runs.name, Path(args.reference) if args.reference else None, args.ref_benchmark, args.ref_backbone)
+    title = args.title or runs.name + (f" ({', '.join(args.where)})" if args.where else "")
+    table = leaderboard(runs, args.selection, title, Path(args.reference) if args.reference else None, args.ref_benchmark, args.ref_backbone, args.where)
     text = publish(table, {args.format: Path(args.output) if args.output else None}, Path(args.plot) if args.plot else None)[args.format]
     print(text, end="")
     return 0
@@ -241,6 +242,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--title")
     p.add_argument("--output")
     p.add_argument("--plot", help="also write a PNG bar chart here")
+    p.add_argument(
+        "--where", action="append", default=[], metavar="KEY=VALUES", help="only the runs matching key=value[,value] (repeatable), e.g. --where seed=0"
+    )
     p = add("analyze", cmd_analyze, "t-SNE, A-distance, per-class accuracy and calibration of finished deep runs, into RUN_DIR/analysis/")
     p.add_argument("run_dirs", nargs="+", metavar="RUN_DIR", help="a run folder (OUT/runs/<id>), or a run or sweep's --out folder (each finished run in it)")
     p.add_argument(

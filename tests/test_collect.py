@@ -59,3 +59,17 @@ def test_multitask_runs_have_no_target_accuracy_and_are_left_out_with_a_note(tmp
     collected = collect(tmp_path, "source-val")
     assert collected.pairs == ["MNIST->USPS"] and collected.cells[("dann", "MNIST->USPS")].values == [60.0]
     assert "left out 1 run(s)" in capsys.readouterr().err
+
+
+def test_where_keeps_the_matching_runs_and_their_expected_seeds(tmp_path):
+    for seed, (run_xavier, run_default) in enumerate([("x0", "d0"), ("x1", "d1")]):
+        fake_record(tmp_path, run_xavier, "source_only", "mnist", "usps", seed, 0.3 + seed / 10, config={"weight_init": "xavier"})
+        fake_record(tmp_path, run_default, "source_only", "mnist", "usps", seed, 0.6, config={"weight_init": "default"})
+    runs = [(r, "source_only", "mnist", "usps", s) for s, pair in enumerate([("x0", "d0"), ("x1", "d1")]) for r in pair]
+    fake_manifest(tmp_path, "s", runs + [("x2", "source_only", "mnist", "usps", 2)])  # seed 2 planned, not run yet
+    cell = collect(tmp_path, "last", ["weight_init=xavier"]).cells[("source_only", "MNIST->USPS")]
+    assert sorted(cell.values) == [30.0, 40.0] and cell.expected == 3  # not the default-init runs' 60s
+    only_seed_1 = collect(tmp_path, "last", ["weight_init=xavier", "seed=1"]).cells[("source_only", "MNIST->USPS")]
+    assert only_seed_1.values == [40.0] and only_seed_1.expected == 1
+    with pytest.raises(ValueError, match="matches none of the run records"):
+        collect(tmp_path, "last", ["weight_init=kaiming"])

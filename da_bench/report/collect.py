@@ -11,6 +11,7 @@ from typing import Any
 
 from da_bench.report.hparams import Cell, choose
 from da_bench.runner.records import RECORD
+from da_bench.runner.where import matches, parse_where
 
 METHOD_NAMES = {
     "source_only": "Source-only",
@@ -130,14 +131,20 @@ def load_manifests(root: Path) -> list[dict[str, Any]]:
     return [manifest for _, manifest in manifests]
 
 
-def collect(root: Path, rule: str) -> Collected:
+def collect(root: Path, rule: str, where: list[str] | None = None) -> Collected:
     """Cells of the runs under ``root``: per (method, pair), the hyperparameter setting chosen by ``rule``
-    (see :mod:`da_bench.report.hparams`) and its selected accuracies; the manifests' seeds as expected counts."""
-    return collect_rules(root, [rule])[rule]
+    (see :mod:`da_bench.report.hparams`) and its selected accuracies; the manifests' seeds as expected counts.
+    ``where`` (``key=value[,value]`` conditions) keeps the runs whose config meets them."""
+    return collect_rules(root, [rule], where)[rule]
 
 
-def collect_rules(root: Path, rules: list[str]) -> dict[str, Collected]:
+def collect_rules(root: Path, rules: list[str], where: list[str] | None = None) -> dict[str, Collected]:
     """:func:`collect` for several rules, reading the records and manifests once."""
+    conditions = parse_where(where or [])
+    records = [r for r in read_records(root) if matches(r["config"], conditions)]
+    if conditions and not records:
+        raise ValueError(f"--where {' '.join(where or [])} matches none of the run records under '{root}'; check the values against the sweep file.")
+    configs = {r["run_id"]: r["config"] for r in records}
     methods: list[str] = []
     pairs: list[str] = []
 
@@ -150,13 +157,13 @@ def collect_rules(root: Path, rules: list[str]) -> dict[str, Collected]:
 
     expected_seeds: dict[tuple[str, str], set[Any]] = defaultdict(set)
     for manifest in load_manifests(root):
-        for run in manifest["runs"]:
-            if run["target"] is not None:
+        for run in manifest["runs"]:  # a run not yet recorded meets the conditions on the keys its manifest entry holds
+            if run["target"] is not None and matches({**configs.get(run.get("run_id"), {}), **run}, conditions):
                 expected_seeds[note(run["method"], pair_label(run["source"], run["target"]))].add(run["seed"])
     groups: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
     seen: set[str] = set()
     without_target = 0
-    for record in read_records(root):
+    for record in records:
         cfg = record["config"]
         if cfg["target"] is None:  # mode 'multitask': no target accuracy to rank
             without_target += 1

@@ -10,9 +10,11 @@ from da_bench.report.render import render
 from da_bench.report.table import Table, build_table, load_reference, selection_comparison
 
 
-def leaderboard(runs: Path, rule: str, title: str, reference: Path | None = None, benchmark: str | None = None, backbone: str | None = None) -> Table:
+def leaderboard(
+    runs: Path, rule: str, title: str, reference: Path | None = None, benchmark: str | None = None, backbone: str | None = None, where: list[str] | None = None
+) -> Table:
     """The table of a runs folder under one selection rule, published numbers beside it where a reference file
-    is given; with rule 'all', each rule's average over pairs side by side."""
+    is given; with rule 'all', each rule's average over pairs side by side; ``where`` keeps the matching runs."""
     from da_bench.selection import selection_rules
 
     if not runs.is_dir():
@@ -24,9 +26,9 @@ def leaderboard(runs: Path, rule: str, title: str, reference: Path | None = None
                 "which papers do not report for the same pairs; pass one or the other."
             )
         rules = selection_rules()
-        return selection_comparison({r: build_table(c, r, title) for r, c in collect_rules(runs, rules).items()}, title)
+        return selection_comparison({r: build_table(c, r, title) for r, c in collect_rules(runs, rules, where).items()}, title)
     ref = load_reference(reference, benchmark, backbone) if reference else None
-    return build_table(collect(runs, rule), rule, title, ref)
+    return build_table(collect(runs, rule, where), rule, title, ref)
 
 
 def publish(table: Table, outputs: dict[str, Path | None], plot: Path | None = None) -> dict[str, str]:

@@ -26,9 +26,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from da_bench.config import ConfigError, RunConfig, deep_merge, from_dict, load_yaml, set_path, unknown_key_message
+from da_bench.config import ConfigError, RunConfig, deep_merge, from_dict, load_yaml, set_path, to_dict, unknown_key_message
 from da_bench.methods import resolve_method, search_space
 from da_bench.runner.resources import check_slurm
+from da_bench.runner.where import matches, parse_where
 
 SWEEP_KEYS = {"name", "extends", "base", "methods", "pairs", "seeds", "grid", "random_search", "method_overrides", "slurm"}
 NAME = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9_.-]*")  # a name becomes file names (manifest, tables): nothing that walks paths
@@ -166,15 +167,8 @@ def load_sweep(path: str | Path, overrides: dict[str, Any] | None = None) -> Swe
 def select(configs: list[RunConfig], where: list[str]) -> list[RunConfig]:
     """The runs matching every ``key=value[,value...]`` condition (e.g. ``seed=0``, ``method=dann,cdan``), in sweep order:
     a slice of a sweep to run first, such as one seed of every method."""
-    chosen = configs
-    for condition in where:
-        key, sep, values = condition.partition("=")
-        if not sep or not values:
-            raise ConfigError(f"--where '{condition}' must read key=value (several values: key=a,b), e.g. --where seed=0.")
-        if key not in RunConfig.__dataclass_fields__:
-            raise ConfigError(f"--where names '{key}', which is not a config key; use a top-level key such as seed, method or source.")
-        wanted = set(values.split(","))
-        chosen = [cfg for cfg in chosen if str(getattr(cfg, key)) in wanted]
+    conditions = parse_where(where)
+    chosen = [cfg for cfg in configs if matches(to_dict(cfg), conditions)]
     if not chosen:
         raise ConfigError(f"--where {' '.join(where)} matches none of the sweep's {len(configs)} runs; check the values against the sweep file.")
     return chosen
