@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import sys
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 from da_bench.runner.records import write_json_atomic
 
@@ -143,9 +146,33 @@ def run_in_process(capsys, out: Path, *args: str) -> tuple[dict, Path]:
     return json.loads((folder / "record.json").read_text()), folder
 
 
-def methods_listing(capsys) -> str:
-    """What ``da-bench methods`` prints, run in this process."""
+def methods_listing(capsys, *options: str) -> str:
+    """What ``da-bench OPTIONS methods`` prints (options such as ``--plugin FILE``), run in this process."""
     from da_bench.cli import main
 
-    assert main(["methods"]) == 0
+    assert main([*options, "methods"]) == 0
     return capsys.readouterr().out
+
+
+@contextmanager
+def plugins_forgotten_after() -> Iterator[None]:
+    """Plugin files loaded inside (``--plugin`` of an in-process ``main``) are forgotten on leaving, as by a new
+    process: every registry, the table of loaded plugin files and ``sys.modules`` are as they were before, so other
+    tests see the built-in parts alone and a later load of the same path runs the file again."""
+    from da_bench import registry
+    from da_bench.classic.classifiers import CLASSIFIERS
+
+    registries = [r for r in vars(registry).values() if isinstance(r, registry.Registry)] + [CLASSIFIERS]
+    saved = [(dict(r._items), r._entry_points_loaded) for r in registries]
+    files = dict(registry.PLUGIN_FILES)
+    try:
+        yield
+    finally:
+        for r, (items, entry_points_loaded) in zip(registries, saved):
+            r._items.clear()
+            r._items.update(items)
+            r._entry_points_loaded = entry_points_loaded
+        for module_name in set(registry.PLUGIN_FILES) - set(files):
+            sys.modules.pop(module_name, None)
+        registry.PLUGIN_FILES.clear()
+        registry.PLUGIN_FILES.update(files)

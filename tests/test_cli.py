@@ -1,4 +1,5 @@
-"""End-to-end: the real ``da-bench`` CLI on small data."""
+"""End-to-end: the real ``da-bench`` CLI on small data, as a process (a sweep with tables and a plot) and, for the
+rest, ``da_bench.cli.main`` in this process."""
 
 import json
 import subprocess
@@ -6,7 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from helpers import TOY_CLI
+from helpers import TOY_CLI, methods_listing, plugins_forgotten_after, run_in_process
 
 from da_bench.cli import main
 
@@ -30,25 +31,24 @@ def cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "da_bench.cli", *args], capture_output=True, text=True, cwd=cwd)
 
 
-def test_plugin_loss_in_fifteen_lines_runs_end_to_end(tmp_path):
+def test_plugin_loss_in_fifteen_lines_runs_end_to_end(tmp_path, capsys):
     plugin = tmp_path / "mean_gap.py"
     plugin.write_text(PLUGIN)
     assert len(PLUGIN.strip().splitlines()) <= 15
-    result = cli("--plugin", str(plugin), "run", "method=mean_gap", *TOY, "--out", str(tmp_path / "out"))
-    assert result.returncode == 0, result.stderr
-    summary = json.loads(result.stdout.strip().splitlines()[-1])
-    assert summary["status"] == "done"
-    record = json.loads(next((tmp_path / "out").rglob("record.json")).read_text())
-    assert record["config"]["method"] == "mean_gap"
-    listing = cli("--plugin", str(plugin), "methods")
-    assert "mean_gap" in listing.stdout and "Squared distance" in listing.stdout
+    with plugins_forgotten_after():
+        record, _ = run_in_process(capsys, tmp_path / "out", "--plugin", str(plugin), "method=mean_gap", *TOY)
+    assert record["status"] == "done" and record["config"]["method"] == "mean_gap"
+    with plugins_forgotten_after():
+        listing = methods_listing(capsys, "--plugin", str(plugin))
+    assert "mean_gap" in listing and "Squared distance" in listing
     sweep = tmp_path / "s.yaml"
     sweep.write_text(
         "name: plug\nbase: {source: moons, target: moons_rot35, backbone: mlp, head_hidden: [], "
         "steps: 20, eval_every: 20, batch_size: 16, threads: 1}\nmethods: [mean_gap]\nseeds: [0, 1]\n"
     )
-    parallel = cli("sweep", str(sweep), "--plugin", str(plugin), "--launcher", "parallel", "--workers", "2", "--out", str(tmp_path / "par"))
-    assert parallel.returncode == 0 and "2 done" in parallel.stdout, parallel.stderr[-2000:]
+    with plugins_forgotten_after():  # the worker processes load the plugin from the command line
+        assert main(["sweep", str(sweep), "--plugin", str(plugin), "--launcher", "parallel", "--workers", "2", "--out", str(tmp_path / "par")]) == 0
+    assert "2 done" in capsys.readouterr().out
 
 
 def test_methods_lists_everything_with_descriptions(capsys):
@@ -101,7 +101,7 @@ def test_every_method_runs_under_bf16_on_cpu(method, precision, tmp_path):
     assert main(["run", f"method={method}", f"precision={precision}", *TOY, "--out", str(tmp_path)]) == 0
 
 
-def test_sweep_then_table_formats_and_plot(tmp_path):
+def test_sweep_then_table_formats_and_plot(tmp_path, capsys):
     sweep = tmp_path / "s.yaml"
     sweep.write_text(
         "name: toy\nbase: {source: moons, target: moons_rot35, backbone: mlp, head_hidden: [], "
@@ -114,14 +114,14 @@ def test_sweep_then_table_formats_and_plot(tmp_path):
     assert "done 4" in result.stderr or "4 done" in result.stdout
     assert (tmp_path / "tables" / "toy.md").exists() and (tmp_path / "tables" / "toy.png").stat().st_size > 1000
     for fmt in ("md", "latex", "csv", "html"):
-        assert cli("table", str(out), "--format", fmt, "--selection", "snd").returncode == 0
-    compared = cli("table", str(out), "--selection", "all")
-    assert compared.returncode == 0 and "| Method | last | source-val |" in compared.stdout
-    again = cli("sweep", str(sweep), "--out", str(out))
-    assert "4 already done" in again.stderr and "0 to run" in again.stderr
+        assert main(["table", str(out), "--format", fmt, "--selection", "snd"]) == 0
+    assert main(["table", str(out), "--selection", "all"]) == 0 and "| Method | last | source-val |" in capsys.readouterr().out
+    assert main(["sweep", str(sweep), "--out", str(out)]) == 0
+    again = capsys.readouterr().err
+    assert "4 already done" in again and "0 to run" in again
 
 
-def test_sweep_where_runs_one_slice_and_the_manifest_keeps_the_whole_grid(tmp_path):
+def test_sweep_where_runs_one_slice_and_the_manifest_keeps_the_whole_grid(tmp_path, capsys):
     sweep = tmp_path / "s.yaml"
     sweep.write_text(
         "name: toy\nbase: {source: moons, target: moons_rot35, backbone: mlp, head_hidden: [], "
@@ -129,14 +129,15 @@ def test_sweep_where_runs_one_slice_and_the_manifest_keeps_the_whole_grid(tmp_pa
         "methods: [source_only, coral]\nseeds: [0, 1]\n"
     )
     out = tmp_path / "out"
-    result = cli("sweep", str(sweep), "--out", str(out), "--where", "seed=1")
-    assert result.returncode == 0, result.stderr
-    assert "2 runs, 0 already done" in result.stderr and "2 done" in result.stdout
+    assert main(["sweep", str(sweep), "--out", str(out), "--where", "seed=1"]) == 0
+    result = capsys.readouterr()
+    assert "2 runs, 0 already done" in result.err and "2 done" in result.out
     records = [json.loads(p.read_text()) for p in out.rglob("record.json")]
     assert sorted((r["config"]["method"], r["config"]["seed"]) for r in records) == [("coral", 1), ("source_only", 1)]
     assert len(json.loads((out / "sweeps" / "toy.json").read_text())["runs"]) == 4
-    refused = cli("sweep", str(sweep), "--out", str(out), "--where", "seed=5")
-    assert refused.returncode == 2 and "matches none of the sweep's 4 runs" in refused.stderr and "Traceback" not in refused.stderr
+    assert main(["sweep", str(sweep), "--out", str(out), "--where", "seed=5"]) == 2
+    refused = capsys.readouterr().err
+    assert "matches none of the sweep's 4 runs" in refused and "Traceback" not in refused
 
 
 def test_wandb_offline_writes_files(tmp_path, monkeypatch):

@@ -2,13 +2,12 @@
 as one config key, trained through the CLI."""
 
 import csv
-import json
 
 import numpy as np
 import pytest
 import torch
-from helpers import step_outputs
-from test_cli import TOY, cli
+from helpers import methods_listing, run_in_process, step_outputs
+from test_cli import TOY
 
 from da_bench.config import ConfigError, from_dict
 from da_bench.losses import StepOutputs
@@ -63,17 +62,13 @@ def test_bad_temperature_is_one_sentence():
 
 
 @pytest.mark.slow
-def test_mcc_alone_and_cdan_plus_mcc_train_through_the_cli(tmp_path):
+def test_mcc_alone_and_cdan_plus_mcc_train_through_the_cli(tmp_path, capsys):
     combined = ["method=cdan", "losses.mcc.weight=1.0", "steps=50", "eval_every=25"]  # the metrics CSV gets batch 50's losses
     assert [(t.loss, t.weight) for t in loss_terms(from_dict({"method": "cdan", "losses": {"mcc": {"weight": 1.0}}}))] == [("cdan", 1.0), ("mcc", 1.0)]
     for method in (["method=mcc"], combined):
-        result = cli("run", *TOY, *method, "--out", str(tmp_path))
-        assert result.returncode == 0, result.stderr[-2000:]
-        summary = json.loads(result.stdout.strip().splitlines()[-1])
-        assert summary["status"] == "done"
-    folder = tmp_path / "runs" / summary["run_id"]
-    record = json.loads((folder / "record.json").read_text())
+        record, folder = run_in_process(capsys, tmp_path, *TOY, *method)
+        assert record["status"] == "done"
     assert record["config"]["losses"] == {"mcc": {"weight": 1.0}} and [p["step"] for p in record["history"]] == [25, 50]
     rows = [r for r in csv.DictReader(metrics_csv(folder).open()) if r.get("train/mcc")]
     assert rows and rows[-1]["train/cdan"] and 0.0 <= float(rows[-1]["train/mcc"]) <= 1.0
-    assert "mcc" in cli("methods").stdout
+    assert "mcc" in methods_listing(capsys)
