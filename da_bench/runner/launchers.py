@@ -145,12 +145,12 @@ def launch_ray(configs: list[RunConfig], out: Path, workers: int, plugins: list[
         waiting = set(range(len(configs)))
         while tasks:
             ready, _ = ray.wait(list(tasks), num_returns=1, timeout=0.5)
+            for i in sorted(i for i in waiting if lock_stamp(folders[i]) != stamps[i]):  # before the finished ones: a
+                waiting.discard(i)  # run that trained took its lock, so it is seen starting even if it ended within the wait
+                report.started(folders[i].name)
             for ref in ready:
                 waiting.discard(tasks.pop(ref))
                 report(ray.get(ref))
-            for i in sorted(i for i in waiting if lock_stamp(folders[i]) != stamps[i]):
-                waiting.discard(i)
-                report.started(folders[i].name)
     finally:
         if started:
             ray.shutdown()
