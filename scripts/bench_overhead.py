@@ -6,7 +6,8 @@ through the Lightning Trainer exactly as ``da-bench run`` builds it (CSV logger,
 Each variant runs in its own process, interleaved a/b/a/b..., with the same thread count; we print
 the median seconds per step of each, the ratio (b)/(a), and each process's peak resident memory.
 A third variant, (a) with ``torch.use_deterministic_algorithms(True)`` as da_bench's CPU runs use it,
-separates the cost of determinism from the framework's own.
+separates the cost of determinism from the framework's own; a fourth, (c), the plain step in a minimal
+LightningModule and Trainer, separates Lightning's cost from da_bench's.
 
     python scripts/bench_overhead.py [--steps 300] [--repeats 3] [--threads 1]
 """
@@ -37,46 +38,96 @@ CONFIG = {
     "losses": {"dann": {"width": 100, "depth": 1, "batch_norm": False}},
 }
 WARMUP = 20
-VARIANTS = ("plain", "plain_deterministic", "da_bench")
+VARIANTS = ("plain", "plain_deterministic", "lightning_minimal", "da_bench")
+
+
+class PlainDANN:
+    """The bench's DANN step without a framework: the model pieces, the in-memory data, and one step's loss."""
+
+    def __init__(self, steps: int) -> None:
+        from da_bench.config import from_dict
+        from da_bench.data.datamodule import PairedDataModule
+        from da_bench.models.backbones import dann_digits
+        from da_bench.models.heads import DomainDiscriminator, mlp_classifier
+
+        dm = PairedDataModule(from_dict({**CONFIG, "steps": steps, "eval_every": steps}))
+        dm.setup("fit")
+        self.steps = steps
+        self.xs, self.ys = dm.splits["source_train"].x, dm.splits["source_train"].y
+        self.xt = dm.splits["target_unlabeled"].x
+        torch.manual_seed(0)
+        self.modules = torch.nn.ModuleList([dann_digits(3), mlp_classifier(768, 10, (100, 100)), DomainDiscriminator(768, 100, 1, False)])
+        self.g = torch.Generator().manual_seed(0)
+
+    def loss(self, step: int) -> torch.Tensor:
+        import torch.nn.functional as F
+
+        from da_bench.losses.base import domain_bce
+        from da_bench.models.grl import reverse_gradient
+        from da_bench.schedules import dann_ramp
+
+        backbone, head, disc = self.modules
+        i = torch.randint(len(self.ys), (64,), generator=self.g)
+        j = torch.randint(len(self.xt), (64,), generator=self.g)
+        f = backbone(torch.cat([self.xs[i], self.xt[j]]))
+        r = reverse_gradient(f, dann_ramp(step / self.steps))
+        return F.cross_entropy(head(f[:64]), self.ys[i]) + domain_bce(disc(r[:64]), disc(r[64:]))
+
+    def anneal(self, optimizer: torch.optim.Optimizer, step: int) -> None:
+        from da_bench.schedules import annealed_lr_factor
+
+        for group in optimizer.param_groups:
+            group["lr"] = 0.01 * annealed_lr_factor(step / self.steps)
 
 
 def plain_loop(steps: int) -> list[float]:
     """(a): the same model pieces, a plain training loop, no framework."""
-    import torch.nn.functional as F
-
-    from da_bench.config import from_dict
-    from da_bench.data.datamodule import PairedDataModule
-    from da_bench.losses.base import domain_bce
-    from da_bench.models.backbones import dann_digits
-    from da_bench.models.grl import reverse_gradient
-    from da_bench.models.heads import DomainDiscriminator, mlp_classifier
-    from da_bench.schedules import annealed_lr_factor, dann_ramp
-
-    dm = PairedDataModule(from_dict({**CONFIG, "steps": steps, "eval_every": steps}))
-    dm.setup("fit")
-    xs_all, ys_all = dm.splits["source_train"].x, dm.splits["source_train"].y
-    xt_all = dm.splits["target_unlabeled"].x
-    torch.manual_seed(0)
-    backbone, head, disc = dann_digits(3), mlp_classifier(768, 10, (100, 100)), DomainDiscriminator(768, 100, 1, False)
-    params = [*backbone.parameters(), *head.parameters(), *disc.parameters()]
-    opt = torch.optim.SGD(params, lr=0.01, momentum=0.9)
-    g = torch.Generator().manual_seed(0)
+    dann = PlainDANN(steps)
+    opt = torch.optim.SGD(dann.modules.parameters(), lr=0.01, momentum=0.9)
     times = []
     for step in range(steps):
         times.append(time.perf_counter())
-        p = step / steps
-        for group in opt.param_groups:
-            group["lr"] = 0.01 * annealed_lr_factor(p)
-        i = torch.randint(len(ys_all), (64,), generator=g)
-        j = torch.randint(len(xt_all), (64,), generator=g)
-        f = backbone(torch.cat([xs_all[i], xt_all[j]]))
-        loss = F.cross_entropy(head(f[:64]), ys_all[i])
-        r = reverse_gradient(f, dann_ramp(p))
-        loss = loss + domain_bce(disc(r[:64]), disc(r[64:]))
+        dann.anneal(opt, step)
+        loss = dann.loss(step)
         opt.zero_grad()
         loss.backward()
         opt.step()
     times.append(time.perf_counter())
+    return times
+
+
+def lightning_loop(steps: int) -> list[float]:
+    """(c): the plain step inside a minimal LightningModule and Trainer (no logger, checkpoint or callbacks of
+    da_bench): what Lightning's loop alone costs."""
+    import pytorch_lightning as pl
+
+    from da_bench.runner.execute import _quiet_lightning
+
+    _quiet_lightning()
+    dann, times = PlainDANN(steps), []
+
+    class Minimal(pl.LightningModule):
+        def __init__(self) -> None:
+            super().__init__()
+            self.parts = dann.modules
+
+        def training_step(self, batch, batch_idx: int) -> torch.Tensor:
+            dann.anneal(self.trainer.optimizers[0], batch_idx)
+            return dann.loss(batch_idx)
+
+        def configure_optimizers(self) -> torch.optim.Optimizer:
+            return torch.optim.SGD(self.parameters(), lr=0.01, momentum=0.9)
+
+    class StepTimes(pl.Callback):
+        def on_train_batch_start(self, *args) -> None:
+            times.append(time.perf_counter())
+
+        def on_train_end(self, *args) -> None:
+            times.append(time.perf_counter())
+
+    quiet = {"logger": False, "enable_checkpointing": False, "enable_progress_bar": False, "enable_model_summary": False}
+    trainer = pl.Trainer(accelerator="cpu", max_epochs=1, callbacks=[StepTimes()], **quiet)
+    trainer.fit(Minimal(), torch.utils.data.DataLoader(range(steps), batch_size=None))
     return times
 
 
@@ -111,9 +162,9 @@ def child(variant: str, steps: int, threads: int) -> None:
 
     import_builtins()
     torch.set_num_threads(threads)
-    if variant == "plain_deterministic":
+    if variant in ("plain_deterministic", "lightning_minimal"):
         torch.use_deterministic_algorithms(True)
-    times = (framework_loop if variant == "da_bench" else plain_loop)(steps)
+    times = {"da_bench": framework_loop, "lightning_minimal": lightning_loop}.get(variant, plain_loop)(steps)
     per_step = [b - a for a, b in zip(times[WARMUP:], times[WARMUP + 1 :])]
     print(
         json.dumps(
@@ -156,6 +207,8 @@ def main() -> None:
         f"  ({args.steps} steps, {args.threads} thread(s), batch 64+64, {args.repeats} interleaved repeats)"
     )
     print(f"ratio da_bench / plain_deterministic = {med['da_bench'] / med['plain_deterministic']:.3f}  (the framework's own cost)")
+    print(f"of which Lightning: lightning_minimal / plain_deterministic = {med['lightning_minimal'] / med['plain_deterministic']:.3f}")
+    print(f"and da_bench over Lightning: da_bench / lightning_minimal = {med['da_bench'] / med['lightning_minimal']:.3f}")
 
 
 if __name__ == "__main__":
