@@ -73,3 +73,10 @@ def test_where_keeps_the_matching_runs_and_their_expected_seeds(tmp_path):
     assert only_seed_1.values == [40.0] and only_seed_1.expected == 1
     with pytest.raises(ValueError, match="matches none of the run records"):
         collect(tmp_path, "last", ["weight_init=kaiming"])
+
+
+def test_where_reads_a_key_a_record_predates_as_its_default(tmp_path):
+    fake_record(tmp_path, "old", "dann", "mnist", "usps", 0, 0.7)  # made before weight_init existed: the default
+    fake_record(tmp_path, "new", "dann", "mnist", "usps", 1, 0.4, config={"weight_init": "xavier"})
+    assert collect(tmp_path, "last", ["weight_init=default"]).cells[("dann", "MNIST->USPS")].values == [70.0]
+    assert collect(tmp_path, "last", ["weight_init=xavier"]).cells[("dann", "MNIST->USPS")].values == [40.0]

@@ -11,7 +11,7 @@ from typing import Any
 
 from da_bench.report.hparams import Cell, choose
 from da_bench.runner.records import RECORD
-from da_bench.runner.where import matches, parse_where
+from da_bench.runner.where import matches, parse_where, recorded_config
 
 METHOD_NAMES = {
     "source_only": "Source-only",
@@ -141,10 +141,10 @@ def collect(root: Path, rule: str, where: list[str] | None = None) -> Collected:
 def collect_rules(root: Path, rules: list[str], where: list[str] | None = None) -> dict[str, Collected]:
     """:func:`collect` for several rules, reading the records and manifests once."""
     conditions = parse_where(where or [])
-    records = [r for r in read_records(root) if matches(r["config"], conditions)]
+    records = [r for r in read_records(root) if matches(recorded_config(r["config"]), conditions)]
     if conditions and not records:
         raise ValueError(f"--where {' '.join(where or [])} matches none of the run records under '{root}'; check the values against the sweep file.")
-    configs = {r["run_id"]: r["config"] for r in records}
+    configs = {r["run_id"]: recorded_config(r["config"]) for r in records}
     methods: list[str] = []
     pairs: list[str] = []
 

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from da_bench.config import ConfigError, RunConfig, deep_merge, from_dict, load_yaml, set_path, to_dict, unknown_key_message
+from da_bench.config import ConfigError, RunConfig, deep_merge, from_dict, load_yaml, set_path, unknown_key_message
 from da_bench.methods import resolve_method, search_space
 from da_bench.runner.resources import check_slurm
 from da_bench.runner.where import matches, parse_where
@@ -168,7 +168,7 @@ def select(configs: list[RunConfig], where: list[str]) -> list[RunConfig]:
     """The runs matching every ``key=value[,value...]`` condition (e.g. ``seed=0``, ``method=dann,cdan``), in sweep order:
     a slice of a sweep to run first, such as one seed of every method."""
     conditions = parse_where(where)
-    chosen = [cfg for cfg in configs if matches(to_dict(cfg), conditions)]
+    chosen = [cfg for cfg in configs if matches(vars(cfg), conditions)]
     if not chosen:
         raise ConfigError(f"--where {' '.join(where)} matches none of the sweep's {len(configs)} runs; check the values against the sweep file.")
     return chosen

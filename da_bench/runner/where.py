@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from da_bench.config import FIELDS, ConfigError
+from da_bench.config import FIELDS, ConfigError, RunConfig, to_dict
 
 Conditions = list[tuple[str, set[str]]]
+DEFAULTS = to_dict(RunConfig())
 
 
 def parse_where(where: list[str]) -> Conditions:
@@ -25,3 +26,9 @@ def parse_where(where: list[str]) -> Conditions:
 def matches(values: dict[str, Any], conditions: Conditions) -> bool:
     """Whether a config (as a dict) meets every condition; a key it does not hold is not held against it."""
     return all(str(values[key]) in wanted for key, wanted in conditions if key in values)
+
+
+def recorded_config(config: dict[str, Any]) -> dict[str, Any]:
+    """A record's config with the keys it predates filled by their defaults: a record made before ``weight_init``
+    existed trained with the default, and must match ``weight_init=default`` (and not ``weight_init=xavier``)."""
+    return {**DEFAULTS, **config}
