@@ -25,6 +25,11 @@ import time
 from pathlib import Path
 
 import torch
+import torch.nn.functional as F
+
+from da_bench.losses.base import domain_bce
+from da_bench.models.grl import reverse_gradient
+from da_bench.schedules import annealed_lr_factor, dann_ramp
 
 CONFIG = {
     "method": "dann",
@@ -60,12 +65,6 @@ class PlainDANN:
         self.g = torch.Generator().manual_seed(0)
 
     def loss(self, step: int) -> torch.Tensor:
-        import torch.nn.functional as F
-
-        from da_bench.losses.base import domain_bce
-        from da_bench.models.grl import reverse_gradient
-        from da_bench.schedules import dann_ramp
-
         backbone, head, disc = self.modules
         i = torch.randint(len(self.ys), (64,), generator=self.g)
         j = torch.randint(len(self.xt), (64,), generator=self.g)
@@ -74,8 +73,6 @@ class PlainDANN:
         return F.cross_entropy(head(f[:64]), self.ys[i]) + domain_bce(disc(r[:64]), disc(r[64:]))
 
     def anneal(self, optimizer: torch.optim.Optimizer, step: int) -> None:
-        from da_bench.schedules import annealed_lr_factor
-
         for group in optimizer.param_groups:
             group["lr"] = 0.01 * annealed_lr_factor(step / self.steps)
 
