@@ -63,7 +63,7 @@ class RunConfig:
     target_test_fraction: float = 0.5
     image_size: int | None = None
     image_fit: str = "resize"  # in-memory digit images of another size: resize | center (crop or pad)
-    pixel_norm: str = "half"  # in-memory digit images: half ((x - 0.5) / 0.5) | source_mean (x - source-train channel mean)
+    pixel_norm: str = "half"  # in-memory digits: half ((x - 0.5) / 0.5) | source_mean (x - source channel mean m) | half_source_mean ((x - m) / 0.5)
     validator_samples: int = 1000
     data_root: str | None = None
     num_workers: int = 2
@@ -88,7 +88,7 @@ CHOICES = {
     "device": ["auto", "cpu", "cuda"],
     "strategy": ["auto", "ddp"],
     "image_fit": ["resize", "center"],
-    "pixel_norm": ["half", "source_mean"],
+    "pixel_norm": ["half", "source_mean", "half_source_mean"],
     "weight_init": ["default", "xavier"],
     "compile_mode": ["default", "reduce-overhead", "max-autotune"],
 }

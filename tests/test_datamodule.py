@@ -204,3 +204,12 @@ def test_source_mean_pixel_norm_is_pixels_minus_the_source_train_channel_mean():
     assert mean.splits["source_train"].x.mean(dim=(0, 2, 3)).abs().max() < 1e-5
     # the target keeps its own offset: MNIST-M-like images are brighter than MNIST on average
     assert mean.splits["target_unlabeled"].x.mean() > 0.1
+
+
+def test_half_source_mean_is_the_same_subtraction_at_twice_the_scale():
+    half = module(image_size=28)
+    mean = module(image_size=28, pixel_norm="half_source_mean")
+    pixels = {name: half.splits[name].x * 0.5 + 0.5 for name in half.splits}
+    channel_mean = pixels["source_train"].mean(dim=(0, 2, 3), keepdim=True)
+    for name in half.splits:
+        torch.testing.assert_close(mean.splits[name].x, (pixels[name] - channel_mean) / 0.5)

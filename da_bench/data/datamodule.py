@@ -165,16 +165,18 @@ class PairedDataModule(pl.LightningDataModule):
         pipeline = digits_pipeline(self.cfg)
         for split in self.splits.values():
             split.x = harmonise(split.x, channels, pipeline.size, self.cfg.image_fit, pipeline.mean, pipeline.std)  # type: ignore[arg-type]
-        if self.cfg.pixel_norm == "source_mean":
-            self._subtract_source_mean(pipeline.std)
+        if self.cfg.pixel_norm in ("source_mean", "half_source_mean"):
+            self._subtract_source_mean(pipeline.std if self.cfg.pixel_norm == "source_mean" else (1.0,))
         self.input_shape = tuple(self.splits["source_train"].x.shape[1:])  # type: ignore[union-attr]
 
-    def _subtract_source_mean(self, std: tuple[float, ...]) -> None:
-        """The DANN paper's "mean subtraction" (JMLR 2016, Sec. 5.2): pixels in [0, 1] minus the per-channel mean of the
-        source training images, the same shift for every split (target and test splits included)."""
+    def _subtract_source_mean(self, scale: tuple[float, ...]) -> None:
+        """The DANN paper's "mean subtraction" (JMLR 2016, Sec. 5.2): the per-channel mean of the source training
+        images subtracted from every split (target and test splits included), the same shift for all. The pipeline
+        gave z = (x - m) / s; ``scale = s`` leaves x - mean x (pixels in [0, 1]), ``scale = 1`` leaves (x - mean x) / s
+        (pixels at the pipeline's scale, [-1, 1] wide for (x - 0.5) / 0.5)."""
         z_mean = self.splits["source_train"].x.mean(dim=(0, 2, 3), keepdim=True)  # type: ignore[union-attr]
         for split in self.splits.values():
-            split.x = ((split.x - z_mean) * channel_values(std)).contiguous()  # z = (x - m) / s, so (z - mean z) s = x - mean x
+            split.x = ((split.x - z_mean) * channel_values(scale)).contiguous()
 
     def _wrap_image_datasets(self) -> None:
         pipeline = photo_pipeline(self.cfg)
