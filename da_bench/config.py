@@ -32,6 +32,7 @@ class RunConfig:
     backbone_args: dict[str, Any] = field(default_factory=dict)
     pretrained: str | None = None
     freeze_backbone: bool = False
+    backbone_bn: str = "train"  # train | eval: the backbone's batch norm keeps its (pretrained) statistics while fine-tuned
     feature_cache: bool = True  # frozen photo backbone on image files: train on cached features (da_bench.data.feature_cache)
     init_checkpoint: str | None = None
     weight_init: str = "default"  # layers built from scratch: default (PyTorch's) | xavier (Glorot uniform, zero bias)
@@ -90,6 +91,7 @@ CHOICES = {
     "image_fit": ["resize", "center"],
     "pixel_norm": ["half", "source_mean", "half_source_mean"],
     "weight_init": ["default", "xavier"],
+    "backbone_bn": ["train", "eval"],
     "compile_mode": ["default", "reduce-overhead", "max-autotune"],
 }
 POSITIVE = {"steps", "eval_every", "batch_size", "lr", "validator_samples", "devices"}

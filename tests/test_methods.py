@@ -145,3 +145,15 @@ def test_logged_training_loss_is_the_loss_of_the_logged_batch(tmp_path):
     assert [int(r["step"]) for r in rows] == [49, 99]
     for row in rows:
         assert float(row["train/loss"]) == pytest.approx(losses[int(row["step"])], rel=1e-6)
+
+
+@pytest.mark.parametrize("bn", ["train", "eval"])
+def test_backbone_bn_eval_keeps_the_backbones_statistics_while_its_weights_train(bn):
+    model = build_method(from_dict({"backbone": "resnet18", "backbone_bn": bn, "bottleneck_dim": 8, "head_hidden": []}), (3, 32, 32), 10).train()
+    norms = [m for m in model.backbone.modules() if isinstance(m, torch.nn.BatchNorm2d)]
+    before = [m.running_mean.clone() for m in norms]
+    model.training_step({"source": (torch.randn(8, 3, 32, 32), torch.randint(10, (8,))), "target": torch.randn(8, 3, 32, 32)}, 0).backward()
+    moved = [not torch.equal(b, m.running_mean) for b, m in zip(before, norms)]
+    assert norms and (not any(moved) if bn == "eval" else all(moved))
+    assert all(p.grad is not None for p in model.backbone.parameters())  # fine-tuned either way
+    assert model.bottleneck.training and model.backbone.training  # only the backbone's batch-norm layers are in eval mode

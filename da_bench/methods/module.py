@@ -102,6 +102,10 @@ class Method(pl.LightningModule):
         super().train(mode)
         if self.cfg.freeze_backbone:
             self.backbone.eval()  # a frozen extractor keeps its batch-norm statistics
+        elif self.cfg.backbone_bn == "eval":
+            for layer in self.backbone.modules():  # fine-tuned weights, batch norm at its pretrained statistics
+                if isinstance(layer, nn.modules.batchnorm._BatchNorm):
+                    layer.eval()
         return self
 
     # ----- forward ----------------------------------------------------------------------------
