@@ -110,6 +110,7 @@ class Method(pl.LightningModule):
 
     # ----- forward ----------------------------------------------------------------------------
     def on_fit_start(self) -> None:
+        self.train()  # Lightning keeps each module's mode as built and never calls train(): apply this class's modes
         if self.cfg.channels_last:
             self.to(memory_format=torch.channels_last)
         if self.cfg.compile:
