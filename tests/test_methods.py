@@ -158,6 +158,8 @@ def test_a_trained_runs_backbone_batch_norm_statistics_move_only_when_they_shoul
     means = [v for k, v in state.items() if k.startswith("backbone.") and k.endswith("running_mean")]
     weights = [v for k, v in state.items() if k.startswith("backbone.") and k.endswith("weight") and v.ndim == 4]
     _, fresh = prepare(from_dict({**base, "method": "dann"}))
-    trained = not setting.get("freeze_backbone")
-    assert means and all(m.abs().sum() > 0 for m in means) == (not setting)  # batch norm starts at mean 0
-    assert all(not torch.equal(w, f.weight) for w, f in zip(weights, [m for m in fresh.backbone.modules() if isinstance(m, torch.nn.Conv2d)])) == trained
+    moved = [bool(m.abs().sum() > 0) for m in means]  # batch norm starts at mean 0
+    changed = [not torch.equal(w, f.weight) for w, f in zip(weights, [m for m in fresh.backbone.modules() if isinstance(m, torch.nn.Conv2d)])]
+    assert means and weights and len(changed) == len(weights)
+    assert all(moved) if not setting else not any(moved)
+    assert all(changed) if not setting.get("freeze_backbone") else not any(changed)

@@ -165,8 +165,9 @@ class PairedDataModule(pl.LightningDataModule):
         pipeline = digits_pipeline(self.cfg)
         for split in self.splits.values():
             split.x = harmonise(split.x, channels, pipeline.size, self.cfg.image_fit, pipeline.mean, pipeline.std)  # type: ignore[arg-type]
-        if self.cfg.pixel_norm in ("source_mean", "half_source_mean"):
-            self._subtract_source_mean(pipeline.std if self.cfg.pixel_norm == "source_mean" else (1.0,))
+        scales = {"source_mean": pipeline.std, "half_source_mean": (1.0,)}  # back to [0, 1], or kept at the pipeline's
+        if self.cfg.pixel_norm in scales:
+            self._subtract_source_mean(scales[self.cfg.pixel_norm])
         self.input_shape = tuple(self.splits["source_train"].x.shape[1:])  # type: ignore[union-attr]
 
     def _subtract_source_mean(self, scale: tuple[float, ...]) -> None:

@@ -56,6 +56,11 @@ class Inputs:
         return torch.cat([self.source, self.target_labeled[0]]), torch.cat([self.source_labels, self.target_labeled[1]])
 
 
+def batch_norms(module: nn.Module) -> list[nn.Module]:
+    """Every batch-norm layer of ``module`` (1d, 2d, 3d, synchronised)."""
+    return [m for m in module.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
+
+
 class Method(pl.LightningModule):
     """Backbone -> (bottleneck) -> task heads, plus weighted adaptation losses."""
 
@@ -103,9 +108,8 @@ class Method(pl.LightningModule):
         if self.cfg.freeze_backbone:
             self.backbone.eval()  # a frozen extractor keeps its batch-norm statistics
         elif self.cfg.backbone_bn == "eval":
-            for layer in self.backbone.modules():  # fine-tuned weights, batch norm at its pretrained statistics
-                if isinstance(layer, nn.modules.batchnorm._BatchNorm):
-                    layer.eval()
+            for norm in batch_norms(self.backbone):  # fine-tuned weights, batch norm at its pretrained statistics
+                norm.eval()
         return self
 
     # ----- forward ----------------------------------------------------------------------------

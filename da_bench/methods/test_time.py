@@ -24,12 +24,8 @@ import torch
 from torch import Tensor, nn
 
 from da_bench.losses.entropy import prediction_entropy
-from da_bench.methods.module import Method
+from da_bench.methods.module import Method, batch_norms
 from da_bench.methods.spec import register_method
-
-
-def batch_norms(module: nn.Module) -> list[nn.Module]:
-    return [m for m in module.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
 
 
 def online_copy(network: nn.Module) -> nn.Module:
