@@ -28,6 +28,23 @@ def test_target_batches_carry_no_labels_by_construction():
         assert xs.shape == batch["target"].shape == (16, 3, 28, 28) and ys.shape == (16,)
 
 
+def test_every_training_image_comes_with_its_own_label_and_from_its_own_split():
+    dm = module(k_shot=1)
+    source, target, labeled = (dm.splits[name] for name in ("source_train", "target_unlabeled", "target_labeled"))
+
+    def rows(split):  # each image's bytes -> the labels it carries in the split (an image may repeat)
+        table = {}
+        for x, y in zip(split.x, split.y.tolist()):
+            table.setdefault(x.numpy().tobytes(), set()).add(y)
+        return table
+
+    source_rows, target_rows, labeled_rows = rows(source), rows(target), rows(labeled)
+    for batch in dm.train_dataloader():
+        for (x, y), table in ((batch["source"], source_rows), (batch["target_labeled"], labeled_rows)):
+            assert all(label in table[image.numpy().tobytes()] for image, label in zip(x, y.tolist()))
+        assert all(image.numpy().tobytes() in target_rows for image in batch["target"])
+
+
 def test_splits_are_disjoint_and_source_val_from_source_only():
     dm = module()
     s = dm.splits
