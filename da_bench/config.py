@@ -64,7 +64,9 @@ class RunConfig:
     target_test_fraction: float = 0.5
     image_size: int | None = None
     image_fit: str = "resize"  # in-memory digit images of another size: resize | center (crop or pad)
-    pixel_norm: str = "half"  # in-memory digits: half ((x - 0.5) / 0.5) | source_mean (x - source channel mean m) | half_source_mean ((x - m) / 0.5)
+    # in-memory digits: half ((x - 0.5) / 0.5) | source_mean (x - source channel mean m) | half_source_mean ((x - m) / 0.5)
+    # | source_mean_image (x - the source's mean image)
+    pixel_norm: str = "half"
     validator_samples: int = 1000
     data_root: str | None = None
     num_workers: int = 2
@@ -89,7 +91,7 @@ CHOICES = {
     "device": ["auto", "cpu", "cuda"],
     "strategy": ["auto", "ddp"],
     "image_fit": ["resize", "center"],
-    "pixel_norm": ["half", "source_mean", "half_source_mean"],
+    "pixel_norm": ["half", "source_mean", "half_source_mean", "source_mean_image"],
     "weight_init": ["default", "xavier"],
     "backbone_bn": ["train", "eval"],
     "compile_mode": ["default", "reduce-overhead", "max-autotune"],

@@ -230,3 +230,15 @@ def test_half_source_mean_is_the_same_subtraction_at_twice_the_scale():
     channel_mean = pixels["source_train"].mean(dim=(0, 2, 3), keepdim=True)
     for name in half.splits:
         torch.testing.assert_close(mean.splits[name].x, (pixels[name] - channel_mean) / 0.5)
+
+
+def test_source_mean_image_subtracts_each_pixels_source_train_mean():
+    half = module(image_size=28)
+    image = module(image_size=28, pixel_norm="source_mean_image")
+    pixels = {name: half.splits[name].x * 0.5 + 0.5 for name in half.splits}  # back to [0, 1]
+    mean_image = pixels["source_train"].mean(dim=0, keepdim=True)
+    for name in half.splits:
+        torch.testing.assert_close(image.splits[name].x, pixels[name] - mean_image)
+    assert image.splits["source_train"].x.mean(dim=0).abs().max() < 1e-5  # zero at every pixel, not just on average
+    # an MNIST digit is bright in the centre and black at the border: the mean image is too
+    assert mean_image[0, 0, 14, 14] > 0.3 and mean_image[0, 0, 0, 0] < 0.01

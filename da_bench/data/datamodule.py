@@ -165,17 +165,19 @@ class PairedDataModule(pl.LightningDataModule):
         pipeline = digits_pipeline(self.cfg)
         for split in self.splits.values():
             split.x = harmonise(split.x, channels, pipeline.size, self.cfg.image_fit, pipeline.mean, pipeline.std)  # type: ignore[arg-type]
-        scales = {"source_mean": pipeline.std, "half_source_mean": (1.0,)}  # back to [0, 1], or kept at the pipeline's
-        if self.cfg.pixel_norm in scales:
-            self._subtract_source_mean(scales[self.cfg.pixel_norm])
+        # (scale, mean over): back to [0, 1] or kept at the pipeline's scale; one mean per channel, or per pixel and channel
+        subtractions = {"source_mean": (pipeline.std, (0, 2, 3)), "half_source_mean": ((1.0,), (0, 2, 3)), "source_mean_image": (pipeline.std, (0,))}
+        if self.cfg.pixel_norm in subtractions:
+            self._subtract_source_mean(*subtractions[self.cfg.pixel_norm])
         self.input_shape = tuple(self.splits["source_train"].x.shape[1:])  # type: ignore[union-attr]
 
-    def _subtract_source_mean(self, scale: tuple[float, ...]) -> None:
-        """The DANN paper's "mean subtraction" (JMLR 2016, Sec. 5.2): the per-channel mean of the source training
-        images subtracted from every split (target and test splits included), the same shift for all. The pipeline
-        gave z = (x - m) / s; ``scale = s`` leaves x - mean x (pixels in [0, 1]), ``scale = 1`` leaves (x - mean x) / s
+    def _subtract_source_mean(self, scale: tuple[float, ...], over: tuple[int, ...]) -> None:
+        """The DANN paper's "mean subtraction" (JMLR 2016, Sec. 5.2): the mean of the source training images subtracted
+        from every split (target and test splits included), the same shift for all; ``over`` (0, 2, 3) takes one mean
+        per channel, (0,) a mean image (per pixel and channel, as Caffe's mean file). The pipeline gave
+        z = (x - m) / s; ``scale = s`` leaves x - mean x (pixels in [0, 1]), ``scale = 1`` leaves (x - mean x) / s
         (pixels at the pipeline's scale, [-1, 1] wide for (x - 0.5) / 0.5)."""
-        z_mean = self.splits["source_train"].x.mean(dim=(0, 2, 3), keepdim=True)  # type: ignore[union-attr]
+        z_mean = self.splits["source_train"].x.mean(dim=over, keepdim=True)  # type: ignore[union-attr]
         for split in self.splits.values():
             split.x = ((split.x - z_mean) * channel_values(scale)).contiguous()
 
