@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any, NoReturn
@@ -273,6 +274,9 @@ def main(argv: list[str] | None = None) -> int:
     except (ConfigError, DataError, UnknownNameError, FileNotFoundError, ValueError) as err:
         print(f"da-bench: error: {err}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # the reader stopped early (``da-bench methods | head``): end quietly, as Unix tools do
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # the interpreter's last flush would fail again
+        return 141  # 128 + SIGPIPE, the shell's status for a process ended by a closed pipe
 
 
 if __name__ == "__main__":

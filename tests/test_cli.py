@@ -146,3 +146,16 @@ def test_wandb_offline_writes_files(tmp_path, monkeypatch):
     monkeypatch.setenv("WANDB_SILENT", "true")
     assert main(["run", *TOY, "loggers=[csv,wandb]", "--out", str(tmp_path)]) == 0
     assert list(tmp_path.rglob("wandb/offline-run-*"))
+
+
+def test_the_installed_console_script_runs_and_ends_quietly_when_its_reader_stops():
+    script = Path(sys.executable).with_name("da-bench")
+    if not script.exists():
+        pytest.skip(f"no installed da-bench console script beside {sys.executable} (pip install -e . makes it)")
+    listing = subprocess.run([str(script), "methods"], capture_output=True, text=True)
+    assert listing.returncode == 0 and "dann" in listing.stdout
+    # the reader closes the pipe before the listing is written, as `da-bench methods | head -1` can
+    proc = subprocess.Popen([str(script), "methods"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdout.close()
+    stderr = proc.stderr.read().decode()
+    assert proc.wait() == 141 and stderr == ""
