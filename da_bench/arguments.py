@@ -10,7 +10,7 @@ from typing import Any, Callable
 from da_bench.config import ConfigError
 from da_bench.registry import UnknownNameError, unknown_name_message
 
-RESERVED = {"self", "feature_dim", "num_classes", "in_channels", "in_dim"}  # supplied by da_bench, not by the user
+RESERVED = {"self", "feature_dim", "num_classes", "in_channels", "in_dim", "image_side"}  # supplied by da_bench, not by the user
 
 
 def accepted_arguments(target: type | Callable[..., Any]) -> dict[str, Any]:

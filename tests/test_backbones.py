@@ -10,6 +10,24 @@ def test_digit_networks(name, shape, out_dim):
     assert net(torch.randn(shape)).shape == (2, out_dim) and net.out_dim == out_dim
 
 
+@pytest.mark.parametrize(
+    "name,channels,side,conv_side",
+    # conv 5x5 + pool 2, twice: 32 -> 28 -> 14 -> 10 -> 5; 20 -> 16 -> 8 -> 4 -> 2. DTN's padded stride-2 convs: 28 -> 14 -> 7 -> 4.
+    [("dann_digits", 3, 32, 5), ("dann_digits", 3, 20, 2), ("lenet", 1, 32, 5), ("dtn", 3, 28, 4)],
+)
+def test_digit_networks_are_built_for_the_image_side(name, channels, side, conv_side):
+    net = BACKBONES.get(name)(in_channels=channels, image_side=side)
+    flat = next(m for m in net.modules() if isinstance(m, torch.nn.Linear)).in_features if name != "dann_digits" else net.out_dim
+    maps = {"dann_digits": 48, "lenet": 50, "dtn": 256}[name]
+    assert flat == maps * conv_side**2
+    assert net(torch.randn(2, channels, side, side)).shape == (2, net.out_dim)
+
+
+def test_digit_network_refuses_images_too_small_in_one_sentence():
+    with pytest.raises(ValueError, match="12x12 images are too small .* use image_size 16 or more"):
+        BACKBONES.get("dann_digits")(in_channels=3, image_side=12)
+
+
 def test_mlp_and_resnet():
     assert BACKBONES.get("mlp")(in_dim=5, hidden=[7, 3])(torch.randn(4, 5)).shape == (4, 3)
     net = BACKBONES.get("resnet18")(in_channels=3)

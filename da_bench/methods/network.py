@@ -3,6 +3,7 @@ pass-through where the data module hands it the backbone's cached features (:mod
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
 from torch import Tensor, nn
@@ -33,12 +34,16 @@ class CachedFeatures(nn.Module):
 
 
 def build_backbone(cfg: RunConfig, input_shape: tuple[int, ...]) -> nn.Module:
-    """The backbone for inputs of ``input_shape`` (a vector: ``in_dim``; an image: ``in_channels``), frozen on request;
+    """The backbone for inputs of ``input_shape`` (a vector: ``in_dim``; an image: ``in_channels``, and ``image_side`` where
+    the factory takes it), frozen on request;
     vectors under a frozen photo backbone with ``feature_cache`` are its cached features, passed through."""
     if len(input_shape) == 1 and caches_features(cfg):
         return CachedFeatures(input_shape[0])
+    factory = BACKBONES.get(cfg.backbone)
     shape_args = {"in_dim": input_shape[0]} if len(input_shape) == 1 else {"in_channels": input_shape[0]}
-    net = BACKBONES.get(cfg.backbone)(**shape_args, **backbone_arguments(cfg))
+    if len(input_shape) == 3 and "image_side" in inspect.signature(factory).parameters:
+        shape_args["image_side"] = input_shape[-1]  # a network with a fixed-size flatten is built for the images' side
+    net = factory(**shape_args, **backbone_arguments(cfg))
     if cfg.freeze_backbone:
         net.requires_grad_(False)
     return net

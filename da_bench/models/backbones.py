@@ -30,13 +30,21 @@ class FeatureExtractor(nn.Module):
         return torch.flatten(self.body(x), 1)
 
 
+def side_after_two_conv5_pool2(image_side: int) -> int:
+    """The feature-map side after conv 5x5 (no padding), max-pool 2, conv 5x5, max-pool 2: 28 -> 4, 32 -> 5."""
+    side = ((image_side - 4) // 2 - 4) // 2
+    if side < 1:
+        raise ValueError(f"{image_side}x{image_side} images are too small for two 5x5 convolutions and poolings; use image_size 16 or more.")
+    return side
+
+
 @BACKBONES.register("dann_digits")
 @takes(DIGITS_28)
-def dann_digits(in_channels: int = 3) -> FeatureExtractor:
+def dann_digits(in_channels: int = 3, image_side: int = 28) -> FeatureExtractor:
     """The DANN paper's MNIST network (Ganin et al., JMLR 2016, Sec. 5.2): conv 5x5/32, pool, conv 5x5/48, pool.
 
     The paper's label head (FC 100, FC 100) is the method's classifier head (``head_hidden``).
-    Input 28x28 gives 48 x 4 x 4 = 768 features.
+    Input 28x28 gives 48 x 4 x 4 = 768 features, 32x32 (``image_size: 32``) 48 x 5 x 5 = 1,200.
     """
     body = nn.Sequential(
         nn.Conv2d(in_channels, 32, 5),
@@ -46,13 +54,14 @@ def dann_digits(in_channels: int = 3) -> FeatureExtractor:
         nn.ReLU(inplace=True),
         nn.MaxPool2d(2, 2),
     )
-    return FeatureExtractor(body, 48 * 4 * 4)
+    return FeatureExtractor(body, 48 * side_after_two_conv5_pool2(image_side) ** 2)
 
 
 @BACKBONES.register("lenet")
 @takes(DIGITS_28)
-def lenet(in_channels: int = 1) -> FeatureExtractor:
+def lenet(in_channels: int = 1, image_side: int = 28) -> FeatureExtractor:
     """LeNet as in TLlib's digits recipe: conv 5x5/20, pool, conv 5x5/50, dropout, pool, FC 500 (28x28 input)."""
+    side = side_after_two_conv5_pool2(image_side)
     body = nn.Sequential(
         nn.Conv2d(in_channels, 20, 5),
         nn.MaxPool2d(2),
@@ -62,7 +71,7 @@ def lenet(in_channels: int = 1) -> FeatureExtractor:
         nn.MaxPool2d(2),
         nn.ReLU(inplace=True),
         nn.Flatten(),
-        nn.Linear(50 * 4 * 4, 500),
+        nn.Linear(50 * side * side, 500),
         nn.ReLU(inplace=True),
         nn.Dropout(0.5),
     )
@@ -71,8 +80,9 @@ def lenet(in_channels: int = 1) -> FeatureExtractor:
 
 @BACKBONES.register("dtn")
 @takes(Pipeline(photos=False, size=32, mean=(0.5,), std=(0.5,)))
-def dtn(in_channels: int = 3) -> FeatureExtractor:
+def dtn(in_channels: int = 3, image_side: int = 32) -> FeatureExtractor:
     """DTN, the SVHN->MNIST network of ADDA/CDAN: 3 x [conv 5x5 stride 2, BN, dropout, ReLU] (64/128/256), FC 512; 32x32 input."""
+    side = -(-image_side // 8)  # each padded stride-2 convolution halves the side, rounding up
 
     def block(cin: int, cout: int, p: float) -> list[nn.Module]:
         return [nn.Conv2d(cin, cout, 5, stride=2, padding=2), nn.BatchNorm2d(cout), nn.Dropout2d(p), nn.ReLU(inplace=True)]
@@ -82,7 +92,7 @@ def dtn(in_channels: int = 3) -> FeatureExtractor:
         *block(64, 128, 0.3),
         *block(128, 256, 0.5),
         nn.Flatten(),
-        nn.Linear(256 * 4 * 4, 512),
+        nn.Linear(256 * side * side, 512),
         nn.BatchNorm1d(512),
         nn.ReLU(inplace=True),
         nn.Dropout(0.5),
