@@ -71,5 +71,5 @@ def test_non_finite_features_name_the_file_and_row(tmp_path, bad):
     x = np.ones((5, 3))
     x[3, 1] = bad
     np.savez(tmp_path / "f.npz", X=x, y=np.array([0, 1, 0, 1, 0]))
-    with pytest.raises(DataError, match=r"f.npz' has NaN or infinite values in 'X' \(in 1 of 5 rows, the first row 3\)"):
+    with pytest.raises(DataError, match=r"The 'X' values of file '.*f.npz' hold NaN or infinite values in 1 of 5 rows \(the first row 3\)"):
         feature_domain("f", "f.npz", "X", "y", 2)(tmp_path, tmp_path)

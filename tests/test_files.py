@@ -5,7 +5,7 @@ import pytest
 from scipy.io import savemat
 
 from da_bench.data.domains import DataError
-from da_bench.data.files import check_count, load_mat, read_pairs
+from da_bench.data.files import check_count, load_mat, read_pairs, refuse_non_finite
 
 LFS_POINTER = "version https://git-lfs.github.com/spec/v1\noid sha256:4d7a\nsize 182040794\n"
 
@@ -48,3 +48,12 @@ def test_count_mismatch_names_file_counts_and_fix(tmp_path):
     check_count(tmp_path / "labels.txt", 3, 3, "images", "fix it")
     with pytest.raises(DataError, match=r"labels.txt' has 2 labels for 3 images; fix it\."):
         check_count(tmp_path / "labels.txt", 2, 3, "images", "fix it")
+
+
+def test_non_finite_rows_are_counted_per_sample_whatever_the_shape():
+    """Images (n, c, h, w) count per sample: 2 of 4 images hold a NaN or an infinity, the first is image 1."""
+    x = np.zeros((4, 1, 2, 2))
+    x[1, 0, 1, 1], x[3, 0, 0, 0] = np.nan, -np.inf
+    with pytest.raises(DataError, match=r"^The test images hold NaN or infinite values in 2 of 4 rows \(the first row 1\); fix it\.$"):
+        refuse_non_finite("test images", x, fix="fix it")
+    refuse_non_finite("test images", np.zeros((4, 1, 2, 2)))

@@ -13,15 +13,9 @@ from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.utils.validation import has_fit_parameter
 
 from da_bench.classic.kernels import check_memory
+from da_bench.data.files import refuse_non_finite
 
 UNLABELED = -1
-
-
-def refuse_non_finite(what: str, x: np.ndarray, error: type[Exception] = ValueError, fix: str = "clean or drop those rows") -> None:
-    """NaN or infinite features stop here, naming whose they are, the count and the first bad row."""
-    bad = ~np.isfinite(x).all(axis=1)
-    if bad.any():
-        raise error(f"The {what} features hold NaN or infinite values in {int(bad.sum())} of {len(x)} rows (the first row {int(np.argmax(bad))}); {fix}.")
 
 
 def check_domains(Xs, ys, Xt, yt=None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -35,8 +29,8 @@ def check_domains(Xs, ys, Xt, yt=None) -> tuple[np.ndarray, np.ndarray, np.ndarr
     yt = np.full(len(Xt), UNLABELED) if yt is None else np.asarray(yt).reshape(-1)
     if len(ys) != len(Xs) or len(yt) != len(Xt):
         raise ValueError(f"Got {len(Xs)} source rows with {len(ys)} labels and {len(Xt)} target rows with {len(yt)} labels; pass one label per row.")
-    refuse_non_finite("source", Xs)
-    refuse_non_finite("target", Xt)
+    refuse_non_finite("source features", Xs, ValueError)
+    refuse_non_finite("target features", Xt, ValueError)
     return Xs, ys.astype(np.int64), Xt, yt.astype(np.int64)
 
 

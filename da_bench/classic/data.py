@@ -14,12 +14,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from da_bench.classic.base import UNLABELED, refuse_non_finite
+from da_bench.classic.base import UNLABELED
 from da_bench.classic.preprocess import Preprocessor
 from da_bench.config import RunConfig
 from da_bench.data.checks import check_inputs, check_k_shot, check_label_spaces, drops_target_test_origins
 from da_bench.data.datamodule import concat_splits
-from da_bench.data.domains import DataError, DomainData, Split, load_domain
+from da_bench.data.domains import DomainData, Split, load_domain
+from da_bench.data.files import refuse_non_finite
 
 
 @dataclass
@@ -78,7 +79,7 @@ def load_pair(cfg: RunConfig) -> FeaturePair:
     xs, xt = _features(cfg, [source, fit_split])
     x_eval = xt if protocol == "transductive" else _features(cfg, [eval_split])[0]
     for name, x in ((str(cfg.source), xs), (cfg.target, xt), (cfg.target, x_eval)):
-        refuse_non_finite(f"domain '{name}'", x, DataError, "clean its file or use another backbone")
+        refuse_non_finite(f"domain '{name}' features", x, fix="clean its file or use another backbone")
     src_prep, tgt_prep = Preprocessor(cfg.preprocess).fit(xs), Preprocessor(cfg.preprocess).fit(xt)
     return FeaturePair(
         src_prep.transform(xs),

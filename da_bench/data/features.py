@@ -10,7 +10,7 @@ import numpy as np
 import torch
 
 from da_bench.data.domains import DataError, DomainData, DomainSpec, Lineage, Split, register_domain, require
-from da_bench.data.files import check_count, load_mat, refuse_text
+from da_bench.data.files import check_count, load_mat, refuse_non_finite, refuse_text
 
 
 def read_arrays(path: Path, x_key: str, y_key: str) -> tuple[np.ndarray, np.ndarray]:
@@ -51,17 +51,6 @@ def _read_mat(path: Path, x_key: str, y_key: str) -> tuple[np.ndarray, np.ndarra
 READERS = {".npz": _read_npz, ".csv": _read_csv, ".mat": _read_mat}
 
 
-def refuse_non_finite(path: Path, arrays: dict[str, np.ndarray]) -> None:
-    """NaN or infinite features or labels stop here, naming the file, the array and the first bad row."""
-    for key, array in arrays.items():
-        bad = ~np.isfinite(array.reshape(len(array), -1)).all(axis=1)
-        if bad.any():
-            raise DataError(
-                f"File '{path}' has NaN or infinite values in '{key}' (in {int(bad.sum())} of {len(array)} rows, the first row {int(np.argmax(bad))})"
-                f"; clean those rows or export the file again."
-            )
-
-
 def preprocess(x: np.ndarray, how: str) -> np.ndarray:
     """'none'; 'zscore' per feature; 'l1_zscore' = GFK's fts ./ sum(fts, 2) then zscore."""
     if how == "l1_zscore":
@@ -78,7 +67,8 @@ def feature_domain(name: str, relpath: str, x_key: str, y_key: str, num_classes:
         path = require(root / relpath, name, relpath)
         x, y = read_arrays(path, x_key, y_key)
         check_count(path, len(y), len(x), "feature rows", "the file is inconsistent: export it again")
-        refuse_non_finite(path, {x_key: x, y_key: y})
+        for key, array in ((x_key, x), (y_key, y)):
+            refuse_non_finite(f"'{key}' values of file '{path}'", array, fix="clean those rows or export the file again")
         x = preprocess(x.astype(np.float64), how)
         labels = torch.from_numpy(y.astype(np.int64) - label_offset)
         return DomainData(name, num_classes, {"all": Split(torch.from_numpy(x).float(), labels)})

@@ -1,4 +1,4 @@
-"""Reading helpers the loaders share: ``<path> <label>`` list files, MATLAB files, label counts.
+"""Reading helpers the loaders share: ``<path> <label>`` list files, MATLAB files, label counts, finite values.
 
 Each failure is one :class:`DataError` sentence naming the file and the fix.
 """
@@ -28,6 +28,14 @@ def read_pairs(list_file: Path) -> list[tuple[str, int]]:
                 f"Line {number} of '{list_file}' reads '{line.strip()[:80]}', not '<image path> <integer label>'; fix or remove that line."
             ) from None
     return pairs
+
+
+def refuse_non_finite(what: str, x: np.ndarray, error: type[Exception] = DataError, fix: str = "clean or drop those rows") -> None:
+    """NaN or infinite rows of ``x`` stop here: ``The {what} hold NaN or infinite values in N of M rows (the first row
+    K); {fix}.``"""
+    bad = ~np.isfinite(x.reshape(len(x), -1)).all(axis=1)
+    if bad.any():
+        raise error(f"The {what} hold NaN or infinite values in {int(bad.sum())} of {len(x)} rows (the first row {int(np.argmax(bad))}); {fix}.")
 
 
 def check_count(path: Path | str, labels: int, samples: int, what: str, fix: str) -> None:
