@@ -80,3 +80,14 @@ def test_where_reads_a_key_a_record_predates_as_its_default(tmp_path):
     fake_record(tmp_path, "new", "dann", "mnist", "usps", 1, 0.4, config={"weight_init": "xavier"})
     assert collect(tmp_path, "last", ["weight_init=default"]).cells[("dann", "MNIST->USPS")].values == [70.0]
     assert collect(tmp_path, "last", ["weight_init=xavier"]).cells[("dann", "MNIST->USPS")].values == [40.0]
+
+
+def test_where_does_not_expect_a_seed_that_only_other_settings_ran(tmp_path):
+    """A recorded run that fails the condition is judged by its config, not by its manifest entry (which holds no
+    hyperparameters): seed 1 ran only with the default initialisation, so the xavier cell expects one seed."""
+    fake_record(tmp_path, "x0", "dann", "mnist", "usps", 0, 0.4, config={"weight_init": "xavier"})
+    fake_record(tmp_path, "d0", "dann", "mnist", "usps", 0, 0.6)
+    fake_record(tmp_path, "d1", "dann", "mnist", "usps", 1, 0.6)
+    fake_manifest(tmp_path, "s", [(r, "dann", "mnist", "usps", s) for r, s in (("x0", 0), ("d0", 0), ("d1", 1))])
+    cell = collect(tmp_path, "last", ["weight_init=xavier"]).cells[("dann", "MNIST->USPS")]
+    assert cell.values == [40.0] and cell.expected == 1

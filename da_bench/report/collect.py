@@ -141,10 +141,11 @@ def collect(root: Path, rule: str, where: list[str] | None = None) -> Collected:
 def collect_rules(root: Path, rules: list[str], where: list[str] | None = None) -> dict[str, Collected]:
     """:func:`collect` for several rules, reading the records and manifests once."""
     conditions = parse_where(where or [])
-    records = [r for r in read_records(root) if matches(recorded_config(r["config"]), conditions)]
+    every = read_records(root)
+    configs = {r["run_id"]: recorded_config(r["config"]) for r in every}  # a recorded run is judged by its whole config
+    records = [r for r in every if matches(configs[r["run_id"]], conditions)]
     if conditions and not records:
         raise ValueError(f"--where {' '.join(where or [])} matches none of the run records under '{root}'; check the values against the sweep file.")
-    configs = {r["run_id"]: recorded_config(r["config"]) for r in records}
     methods: list[str] = []
     pairs: list[str] = []
 
