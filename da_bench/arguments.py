@@ -28,7 +28,7 @@ def accepted_arguments(target: type | Callable[..., Any]) -> dict[str, Any]:
     return accepted
 
 
-def _same_kind(value: Any, default: Any) -> bool:
+def same_kind(value: Any, default: Any) -> bool:
     if default is None or default is inspect.Parameter.empty:
         return True
     if isinstance(default, bool):
@@ -50,5 +50,5 @@ def check_arguments(what: str, key: str, target: type | Callable[..., Any], give
         if name not in accepted:
             raise UnknownNameError(unknown_name_message(what, name, sorted(accepted)))
         default = accepted[name]
-        if not _same_kind(value, default):
+        if not same_kind(value, default):
             raise ConfigError(f"Config key '{key}.{name}' must be of type {type(default).__name__} (default {default!r}), got {value!r}.")

@@ -75,6 +75,8 @@ def validate_names(cfg: Any) -> None:
     from da_bench.classic.spec import check_classic, is_classic, refuse_classic_keys
     from da_bench.config import ConfigError
     from da_bench.methods import backbone_arguments, loss_terms
+    from da_bench.methods.build import method_class
+    from da_bench.methods.hyperparameters import check_method_args
     from da_bench.registry import DOMAINS
 
     backbone_arguments(cfg)
@@ -85,6 +87,7 @@ def validate_names(cfg: Any) -> None:
         return
     refuse_classic_keys(cfg)
     loss_terms(cfg)
+    check_method_args(method_class(cfg), cfg.method, cfg.method_args)
     if cfg.device == "cuda" and not torch.cuda.is_available():
         raise ConfigError("Config key 'device' is 'cuda' but no CUDA GPU is visible here; use device=auto or device=cpu.")
 

@@ -8,7 +8,7 @@ from test_cli import TOY
 
 from da_bench.config import from_dict
 from da_bench.methods import Inputs, build_method
-from da_bench.methods.mcd import MCD, classifier_discrepancy
+from da_bench.methods.mcd import MCD, class_balance, classifier_discrepancy
 
 CFG = {"method": "mcd", "source": "moons", "target": "moons_rot35", "backbone": "mlp", "head_hidden": [], "lr": 0.5, "momentum": 0.0}
 
@@ -16,6 +16,16 @@ CFG = {"method": "mcd", "source": "moons", "target": "moons_rot35", "backbone": 
 def test_discrepancy_by_hand():
     p1, p2 = torch.log(torch.tensor([[0.8, 0.2]])), torch.log(torch.tensor([[0.2, 0.8]]))
     assert float(classifier_discrepancy(p1, p2)) == pytest.approx(0.6)  # (|0.6| + |-0.6|) / 2
+
+
+def test_class_balance_by_hand_is_tllibs_term_not_a_per_sample_entropy():
+    """TLlib's MCD term -(1/K) sum_k log(mean_i p_ik): a batch split evenly over 2 classes gives log 2 = 0.6931; the
+    same two confident rows piled on one class give -(log 0.8 + log 0.2) / 2 = 0.9163. A per-sample entropy would
+    give 0.5004 for both batches."""
+    split = torch.log(torch.tensor([[0.8, 0.2], [0.2, 0.8]]))
+    piled = torch.log(torch.tensor([[0.8, 0.2], [0.8, 0.2]]))
+    assert float(class_balance(split)) == pytest.approx(0.693146, abs=1e-5)
+    assert float(class_balance(piled)) == pytest.approx(0.916290, abs=1e-5)
 
 
 def test_one_batch_runs_steps_a_b_c_on_the_right_parameters():
@@ -59,3 +69,14 @@ def test_mcd_trains_through_the_cli(tmp_path, capsys):
     assert record["status"] == "done" and [p["step"] for p in record["history"]] == [20, 40]
     assert torch.load(folder / "checkpoints" / "last.ckpt", weights_only=True)["global_step"] == 40 * 7
     assert "mcd" in methods_listing(capsys)
+
+
+def test_class_balance_weight_adds_the_term_of_both_classifiers_on_the_target_only():
+    model = build_method(from_dict({**CFG, "method_args": {"class_balance_weight": 0.5}}), (2,), 2).eval()
+    g = torch.Generator().manual_seed(0)
+    x, y = torch.randn(10, 2, generator=g), torch.arange(4) % 2  # 4 labeled rows, then 6 target rows
+    with_term = model.objectives(x, y)[0]
+    model.class_balance_weight = 0.0
+    f = model.features(x)
+    term = class_balance(model.heads["label"](f)[4:]) + class_balance(model.heads["label_2"](f)[4:])
+    assert float(with_term - model.objectives(x, y)[0]) == pytest.approx(0.5 * float(term), rel=1e-5)

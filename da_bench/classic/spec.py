@@ -102,8 +102,9 @@ def check_classic(cfg: RunConfig) -> None:
 
 
 def refuse_classic_keys(cfg: RunConfig) -> None:
-    """A network-training method refuses the classic-only keys rather than ignoring them."""
-    for key in CLASSIC_KEYS:
+    """A network-training method refuses the classic-only keys rather than ignoring them (``method_args`` it checks
+    itself: :mod:`da_bench.methods.hyperparameters`)."""
+    for key in set(CLASSIC_KEYS) - {"method_args"}:
         if getattr(cfg, key) != DEFAULTS[key]:
             raise ConfigError(f"Config key '{key}' applies to classic methods only ({', '.join(classic_names())}); remove it for method '{cfg.method}'.")
 

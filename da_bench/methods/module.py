@@ -80,6 +80,10 @@ class Method(pl.LightningModule):
         super().__init__()
         self.save_hyperparameters()
         self.cfg = RunConfig(**config)
+        from da_bench.methods.hyperparameters import check_method_args  # it reads this class
+
+        for name, value in check_method_args(type(self), self.cfg.method, self.cfg.method_args).items():
+            setattr(self, name, value)  # this run's value of a class hyperparameter (``method_args``)
         self.num_classes = num_classes
         self.backbone = build_backbone(self.cfg, input_shape)
         self.bottleneck = bottleneck(self.backbone.out_dim, self.cfg.bottleneck_dim, self.cfg.bottleneck_dropout) if self.cfg.bottleneck_dim else nn.Identity()
