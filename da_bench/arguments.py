@@ -28,7 +28,7 @@ def accepted_arguments(target: type | Callable[..., Any]) -> dict[str, Any]:
     return accepted
 
 
-def same_kind(value: Any, default: Any) -> bool:
+def _same_kind(value: Any, default: Any) -> bool:
     if default is None or default is inspect.Parameter.empty:
         return True
     if isinstance(default, bool):
@@ -45,10 +45,15 @@ def same_kind(value: Any, default: Any) -> bool:
 def check_arguments(what: str, key: str, target: type | Callable[..., Any], given: dict[str, Any], extra: dict[str, Any] | None = None) -> None:
     """Refuse an unknown or mistyped argument in one sentence; ``key`` is the config path shown to the user
     (e.g. ``losses.dann``), ``extra`` adds arguments handled outside ``target`` (e.g. a loss's ``weight``)."""
-    accepted = {**accepted_arguments(target), **(extra or {})}
+    check_values(what, key, {**accepted_arguments(target), **(extra or {})}, given)
+
+
+def check_values(what: str, key: str, accepted: dict[str, Any], given: dict[str, Any]) -> None:
+    """Refuse a name of ``given`` that ``accepted`` (name -> default) lacks, or a value of another type than its
+    default, in one sentence (:func:`check_arguments` for a callable's own arguments)."""
     for name, value in given.items():
         if name not in accepted:
             raise UnknownNameError(unknown_name_message(what, name, sorted(accepted)))
         default = accepted[name]
-        if not same_kind(value, default):
+        if not _same_kind(value, default):
             raise ConfigError(f"Config key '{key}.{name}' must be of type {type(default).__name__} (default {default!r}), got {value!r}.")

@@ -11,10 +11,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from da_bench.arguments import same_kind
+from da_bench.arguments import check_values
 from da_bench.config import ConfigError
 from da_bench.methods.module import Method
-from da_bench.registry import UnknownNameError, unknown_name_message
 
 PLAIN = (bool, int, float, str, tuple)
 
@@ -41,12 +40,5 @@ def check_method_args(cls: type[Method], method: str, given: dict[str, Any]) -> 
         raise ConfigError(
             f"Method '{method}' has no hyperparameters of its own for 'method_args'; set its losses' arguments as 'losses.<loss>.<argument>' instead."
         )
-    checked = {}
-    for name, value in given.items():
-        if name not in accepted:
-            raise UnknownNameError(unknown_name_message(f"hyperparameter of method '{method}'", name, sorted(accepted)))
-        default = accepted[name]
-        if not same_kind(value, default):
-            raise ConfigError(f"Config key 'method_args.{name}' must be of type {type(default).__name__} (default {default!r}), got {value!r}.")
-        checked[name] = tuple(value) if isinstance(default, tuple) else value
-    return checked
+    check_values(f"hyperparameter of method '{method}'", "method_args", accepted, given)
+    return {name: tuple(value) if isinstance(accepted[name], tuple) else value for name, value in given.items()}
