@@ -7,8 +7,11 @@
 #   probe    300-step versions of the mnistm and usps runs, 15 + 12 at once, into a scratch folder (throughput only)
 #   usps     CDAN+E, DAN, Deep CORAL, confusion x 3 seeds on MNIST <-> USPS (experiments/digits_full_usps*_more.yaml)
 #   mnistmN  CDAN, CDAN+E, DAN, Deep CORAL, confusion on MNIST -> MNIST-M, seed N (digits_full_mnistm_more.yaml)
-#   long     source-only, DANN, CDAN on MNIST <-> USPS at 20,000 iterations (digits_full_usps*_long.yaml)
+#   long     DANN, CDAN x 3 seeds on MNIST <-> USPS at 20,000 iterations (digits_full_usps*_long.yaml)
+#   longso   source-only x 3 seeds on MNIST <-> USPS at 20,000 iterations (the same files)
 #   zoo      the 13 methods added since (JAN ... TENT, BN adaptation) x 3 seeds on MNIST <-> USPS (digits_full_usps*_zoo.yaml)
+#   tllib    JAN, AFN, MDD, MCD with TLlib's digits hyperparameters x 3 seeds on MNIST -> USPS, then AFN and MDD at
+#            20,000 iterations (digits_full_usps_zoo_tllib{,_long}.yaml)
 # Every sweep resumes and skips finished runs, so a lane can be given again. At GPU_DIGITS_SECONDS (default 500)
 # whatever still runs is stopped; then ARCHIVE (a .tar.gz) receives every record.json, metrics.csv and sweep manifest
 # written by this call under RESULTS (default paper_results), to be unpacked there: tar -xzf ARCHIVE -C paper_results.
@@ -32,13 +35,16 @@ mkdir -p "$LOGS"
 
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader 2>/dev/null || echo "no nvidia-smi"
 "$PY" -c "import torch, pytorch_lightning as pl; print('torch', torch.__version__, 'lightning', pl.__version__, 'cuda', torch.cuda.is_available(), torch.cuda.get_device_name() if torch.cuda.is_available() else '')"
-# build the MNIST-M training split and the decoded test split once, before many runs want them
+# decode each digits domain found under DATA (and build the MNIST-M training split) once, before many runs want it
 "$PY" -c "
 import sys, time
+from pathlib import Path
 from da_bench.builtins import import_builtins
 from da_bench.data.domains import load_domain
 import_builtins()
 for name in ('mnist', 'usps', 'mnist_m'):
+    if not (Path(sys.argv[1]) / name).is_dir():
+        print(f'{name} not under {sys.argv[1]}: not prepared'); continue
     t = time.time(); load_domain(name, sys.argv[1]); print(f'{name} ready in {time.time() - t:.1f} s')
 " "$DATA" || exit 1
 
@@ -74,9 +80,11 @@ EOF
         wait
         ;;
     mnistm[0-9]) sweep digits_full_mnistm_more.yaml "$RESULTS/digits_full_center_runs" 5 --where "seed=${1#mnistm}" ;;
-    long)
-        sweep digits_full_usps_long.yaml "$RESULTS/digits_full_long_runs" 3 &
-        sweep digits_full_usps_mnist_long.yaml "$RESULTS/digits_full_long_runs" 3 &
+    long | longso)
+        local methods=dann,cdan
+        [ "$1" = longso ] && methods=source_only
+        sweep digits_full_usps_long.yaml "$RESULTS/digits_full_long_runs" 6 --where "method=$methods" &
+        sweep digits_full_usps_mnist_long.yaml "$RESULTS/digits_full_long_runs" 6 --where "method=$methods" &
         wait
         ;;
     zoo)
@@ -84,7 +92,11 @@ EOF
         sweep digits_full_usps_mnist_zoo.yaml "$RESULTS/digits_full_runs" 10 &
         wait
         ;;
-    *) echo "unknown phase '$1' (probe, usps, mnistmN, long, zoo)" >&2 ;;
+    tllib)
+        sweep digits_full_usps_zoo_tllib.yaml "$RESULTS/digits_full_tllib_runs" 8
+        sweep digits_full_usps_zoo_tllib_long.yaml "$RESULTS/digits_full_tllib_runs" 4
+        ;;
+    *) echo "unknown phase '$1' (probe, usps, mnistmN, long, longso, zoo, tllib)" >&2 ;;
     esac
 }
 

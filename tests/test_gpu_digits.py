@@ -19,8 +19,8 @@ def lease(shared_root, tmp_path, *lanes, seconds="300"):
         return result, tar.getnames()
 
 
-def test_long_lane_brings_back_every_record_and_manifest(shared_root, tmp_path):
-    result, names = lease(shared_root, tmp_path, "long")
+def test_longso_lane_brings_back_every_record_and_manifest(shared_root, tmp_path):
+    result, names = lease(shared_root, tmp_path, "longso")
     assert result.returncode == 0, result.stderr + result.stdout
     records = [n for n in names if n.endswith("record.json")]
     assert len(records) == 6 and all(n.startswith("./digits_full_long_runs/runs/") for n in records)
@@ -29,8 +29,8 @@ def test_long_lane_brings_back_every_record_and_manifest(shared_root, tmp_path):
 
 
 def test_past_the_deadline_nothing_starts_and_the_archive_is_still_written(shared_root, tmp_path):
-    result, names = lease(shared_root, tmp_path, "usps+long", "mnistm0", "zoo", seconds="0")
+    result, names = lease(shared_root, tmp_path, "usps+long", "mnistm0", "zoo+tllib", seconds="0")
     assert result.returncode == 0, result.stderr
-    assert result.stdout.count("no time left") == 7 and not [n for n in names if n.endswith("record.json")]
+    assert result.stdout.count("no time left") == 9 and not [n for n in names if n.endswith("record.json")]
     assert "unknown phase" not in result.stderr
     assert "archived 0 records" in result.stdout
