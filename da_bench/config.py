@@ -103,10 +103,11 @@ FRACTIONS = {"val_fraction", "target_test_fraction"}
 LOGGERS = ["csv", "tensorboard", "wandb"]
 NESTED = {"losses": "losses.dann.weight=0.5", "tasks": "tasks.parity.labels=parity"}
 FIELDS = {f.name: f for f in dataclasses.fields(RunConfig)}
+HINTS = typing.get_type_hints(RunConfig)  # once: evaluating the string annotations took 4 ms a field, 0.2 s a config
 
 
 def _type_ok(value: Any, annotation: Any) -> bool:
-    hint = typing.get_type_hints(RunConfig)[annotation] if isinstance(annotation, str) else annotation
+    hint = HINTS[annotation] if isinstance(annotation, str) else annotation
     origin = typing.get_origin(hint)
     if origin in (typing.Union, types.UnionType):
         return any(_type_ok(value, arg) for arg in typing.get_args(hint))
@@ -173,7 +174,7 @@ def validate(cfg: RunConfig) -> RunConfig:
     for name in FIELDS:
         value = getattr(cfg, name)
         if not _type_ok(value, name):
-            raise ConfigError(f"Config key '{name}' must be of type {type_name(typing.get_type_hints(RunConfig)[name])}, got {value!r}.")
+            raise ConfigError(f"Config key '{name}' must be of type {type_name(HINTS[name])}, got {value!r}.")
     if isinstance(cfg.source, list) and not (cfg.source and all(isinstance(d, str) for d in cfg.source)):
         raise ConfigError(f"Config key 'source' must name a domain or a non-empty list of domains, got {cfg.source!r}.")
     for name, choices in CHOICES.items():
