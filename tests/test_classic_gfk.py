@@ -52,3 +52,17 @@ def test_gfk_table3_caltech_amazon(shared_root):
     s, t = (load_domain(f"surf_{d}", shared_root).splits["all"] for d in ("caltech", "amazon"))
     pred = GFK(dim=20).fit(s.x.double().numpy(), s.y.numpy(), t.x.double().numpy()).predict(t.x.double().numpy())
     assert round(100 * (pred == t.y.numpy()).mean(), 2) == 41.02  # Long et al. 2013, Table 3, GFK, C -> A
+
+
+def test_gfk_table3_mnist_usps_at_k_100(shared_root):
+    """Both MNIST/USPS GFK cells of Table 3 to two decimals at d = 100 (the paper's subspace dimension on these files),
+    with the sweep's L2 rows and 1-NN; d = 20, the SURF setting, gives 48.95 and 66.67."""
+    from da_bench.classic.data import load_pair
+    from da_bench.classic.spec import build_estimator
+    from da_bench.config import RunConfig
+
+    for source, target, published in (("jda_usps", "jda_mnist", 46.45), ("jda_mnist", "jda_usps", 67.22)):
+        cfg = RunConfig(method="gfk", source=source, target=target, data_root=str(shared_root), preprocess=["l2"], method_args={"dim": 100})
+        data = load_pair(cfg)
+        estimator = build_estimator(cfg).fit(data.xs, data.ys, data.xt, data.yt)
+        assert round(100 * float((estimator.predict(data.x_eval) == data.y_eval).mean()), 2) == published, (source, target)
