@@ -107,7 +107,27 @@ wait
 echo "all lanes ended after $(($(date +%s) - START)) s"
 tail -n 3 "$LOGS"/*.log
 cp -r "$LOGS" "$RESULTS/.gpu_digits_logs" 2>/dev/null
+# A record rebuilt from a run's final checkpoint (a later call on a warm machine, after the re-sent working tree lost the
+# first call's record.json but kept its ignored checkpoints) trained nothing here: leave it and its log out, so the
+# archive cannot replace the original record, whose seconds are the real ones. (Should a run die between writing its
+# final checkpoint and its record, its record is only rebuilt in the next call, and left out too: the log names it.)
 (cd "$RESULTS" && find . -newer "$STAMP" \( -name record.json -o -name metrics.csv -o -path '*/sweeps/*.json' -o -path '*/.gpu_digits_logs/*' \) -print0) |
+    "$PY" -c "
+import json, sys
+from pathlib import Path
+paths = [p for p in sys.stdin.read().split('\0') if p]
+def rebuilt(run):
+    record = Path(sys.argv[1]) / run / 'record.json'
+    if not record.is_file():
+        return False
+    r = json.loads(record.read_text())
+    return r.get('resumed_from_step') is not None and r['resumed_from_step'] >= r['config']['steps']
+runs = {p: Path(p).parent.parent if p.endswith('metrics.csv') else Path(p).parent for p in paths if '/runs/' in p}
+skip = {p for p, run in runs.items() if rebuilt(run)}
+ids = sorted({runs[p].name for p in skip})
+print(f'left out {len(ids)} records rebuilt from final checkpoints: {\" \".join(ids) or \"none\"}', file=sys.stderr)
+sys.stdout.write(''.join(p + '\0' for p in paths if p not in skip))
+" "$RESULTS" |
     tar -czf "$ARCHIVE" -C "$RESULTS" --null -T -
 rm -rf "$RESULTS/.gpu_digits_logs"
 echo "archived $(tar -tzf "$ARCHIVE" | grep -c record.json) records into $ARCHIVE"
