@@ -123,10 +123,9 @@ def rebuilt(run):
     r = json.loads(record.read_text())
     return r.get('resumed_from_step') is not None and r['resumed_from_step'] >= r['config']['steps']
 runs = {p: Path(p).parent.parent if p.endswith('metrics.csv') else Path(p).parent for p in paths if '/runs/' in p}
-skip = {p for p, run in runs.items() if rebuilt(run)}
-ids = sorted({runs[p].name for p in skip})
-print(f'left out {len(ids)} records rebuilt from final checkpoints: {\" \".join(ids) or \"none\"}', file=sys.stderr)
-sys.stdout.write(''.join(p + '\0' for p in paths if p not in skip))
+left_out = {run for run in set(runs.values()) if rebuilt(run)}
+print(f'left out {len(left_out)} records rebuilt from final checkpoints: {\" \".join(sorted(r.name for r in left_out)) or \"none\"}', file=sys.stderr)
+sys.stdout.write(''.join(p + '\0' for p in paths if runs.get(p) not in left_out))
 " "$RESULTS" |
     tar -czf "$ARCHIVE" -C "$RESULTS" --null -T -
 rm -rf "$RESULTS/.gpu_digits_logs"
