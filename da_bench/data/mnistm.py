@@ -13,7 +13,7 @@ import torch
 
 from da_bench.data.digits import DIGITS, image_tensor, read_mnist_pair
 from da_bench.data.domains import DataError, DomainData, DomainSpec, Lineage, Split, register_domain, require
-from da_bench.data.files import check_count, read_pairs
+from da_bench.data.files import check_count, process_tmp, read_pairs
 
 MNISTM_LAYOUT = (
     "mnist_m/mnist_m_{train,test}/*.png + mnist_m/mnist_m_{train,test}_labels.txt; without mnist_m_train, "
@@ -51,9 +51,9 @@ def _cached_pngs(folder: Path, labels_file: Path, cache: Path) -> tuple[np.ndarr
         labels.append(label)
         origin.append(int(Path(name).stem) if Path(name).stem.isdigit() else len(origin))
     x, y, o = np.stack(images), np.asarray(labels, dtype=np.int64), np.asarray(origin)
-    tmp = cached.with_suffix(".tmp.npz")
+    tmp = process_tmp(cached)
     np.savez(tmp, x=x, y=y, origin=o)
-    tmp.rename(cached)
+    tmp.replace(cached)
     return x, y, o
 
 

@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from da_bench.data.domains import DataError
+from da_bench.data.files import process_tmp
 
 TRAIN_SIZE = 59001  # images in the original MNIST-M training split
 SEED = 2015
@@ -113,7 +114,7 @@ def mnistm_train(images_file: Path, digits: np.ndarray, photos: list[Path], cach
         if x is not None:
             return x
     x = blend(digits[:count], read_photos(photos), seed)
-    tmp = path.with_suffix(".tmp.npz")
+    tmp = process_tmp(path)
     np.savez(tmp, x=x)
-    tmp.rename(path)
+    tmp.replace(path)
     return x
