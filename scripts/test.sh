@@ -7,4 +7,7 @@ bash scripts/setup_env.sh test
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 export DA_BENCH_TEST_CACHE="${DA_BENCH_TEST_CACHE:-$(mktemp -d)}"
-exec .venv/bin/python -m pytest -q -rs -p no:cacheprovider "$@"
+# one test worker per core (pytest-xdist; DA_BENCH_TEST_WORKERS=0 runs the tests in this process), each worker and
+# the processes it starts with its share of the threads (tests/conftest.py)
+workers="${DA_BENCH_TEST_WORKERS:-$(nproc)}"
+exec .venv/bin/python -m pytest -q -rs -p no:cacheprovider -n "$workers" --dist worksteal "$@"

@@ -1,4 +1,5 @@
-"""Shared fixtures: the shared real-data root (skipping with the reason where absent) and a private cache."""
+"""Shared fixtures: the shared real-data root (skipping with the reason where absent) and a private cache; each
+parallel test worker's share of the cores."""
 
 from __future__ import annotations
 
@@ -6,10 +7,18 @@ import os
 from pathlib import Path
 
 import pytest
+import torch
 
 import da_bench.cli
 
 da_bench.cli.import_builtins()
+
+if workers := int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "0")):
+    # Parallel test workers (pytest -n): each gets its share of the cores, and so do the processes it starts;
+    # two torch processes with all the threads each on 2 cores ran many times slower on the 2-core development machine.
+    share = str(max(1, (os.cpu_count() or 1) // workers))
+    os.environ.update(OMP_NUM_THREADS=share, MKL_NUM_THREADS=share)
+    torch.set_num_threads(int(share))
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 
