@@ -260,12 +260,17 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+READS_RECORDS_ONLY = {"table"}  # needs none of the built-in parts, whose import (Lightning, torchvision) takes seconds
+
+
 def main(argv: list[str] | None = None) -> int:
     from da_bench.config import ConfigError
     from da_bench.data.domains import DataError
 
     argv = list(sys.argv[1:] if argv is None else argv)
-    import_builtins()
+    command = next((a for i, a in enumerate(argv) if not a.startswith("-") and (i == 0 or argv[i - 1] != "--plugin")), None)
+    if command not in READS_RECORDS_ONLY:
+        import_builtins()
     # plugins first, so that their names are valid choices everywhere
     plugins = [argv[i + 1] for i, a in enumerate(argv[:-1]) if a == "--plugin"]
     try:

@@ -34,13 +34,15 @@ LOGS=$SCRATCH/logs
 mkdir -p "$LOGS"
 
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader 2>/dev/null || echo "no nvidia-smi"
-"$PY" -c "import torch, pytorch_lightning as pl; print('torch', torch.__version__, 'lightning', pl.__version__, 'cuda', torch.cuda.is_available(), torch.cuda.get_device_name() if torch.cuda.is_available() else '')"
-# decode each digits domain found under DATA (and build the MNIST-M training split) once, before many runs want it
+# the versions; then decode each digits domain found under DATA (and build the MNIST-M training split) once, before
+# many runs want it (one process: importing Lightning costs seconds)
 "$PY" -c "
 import sys, time
 from pathlib import Path
+import torch, pytorch_lightning as pl
 from da_bench.builtins import import_builtins
 from da_bench.data.domains import load_domain
+print('torch', torch.__version__, 'lightning', pl.__version__, 'cuda', torch.cuda.is_available(), torch.cuda.get_device_name() if torch.cuda.is_available() else '')
 import_builtins()
 for name in ('mnist', 'usps', 'mnist_m'):
     if not (Path(sys.argv[1]) / name).is_dir():

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from helpers import TOY_CLI, methods_listing, plugins_forgotten_after, run_in_process
+from helpers import TOY_CLI, fake_record, methods_listing, plugins_forgotten_after, run_in_process
 
 from da_bench.cli import main
 
@@ -119,6 +119,17 @@ def test_sweep_then_table_formats_and_plot(tmp_path, capsys):
     assert main(["sweep", str(sweep), "--out", str(out)]) == 0
     again = capsys.readouterr().err
     assert "4 already done" in again and "0 to run" in again
+
+
+def test_table_reads_records_without_importing_lightning(tmp_path):
+    """`da-bench table` only reads records: it skips the built-in parts, whose import (Lightning) took most of its 10 s here."""
+    for seed, acc in enumerate((0.6, 0.7)):
+        fake_record(tmp_path, f"r{seed}", "dann", "mnist", "usps", seed, acc)
+    lightning = "sorted(m for m in sys.modules if m.startswith('pytorch_lightning'))"
+    script = f"import sys; from da_bench.cli import main; code = main(['table', {str(tmp_path)!r}]); print({lightning}); sys.exit(code)"
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert "| DANN |" in result.stdout and "65.0" in result.stdout and result.stdout.rstrip().endswith("[]")
 
 
 def test_sweep_where_runs_one_slice_and_the_manifest_keeps_the_whole_grid(tmp_path, capsys):
