@@ -12,7 +12,9 @@ and neither L2 normalisation below.
 Conventions of the reference MATLAB code (JDA.m and its demo), which change 1-NN results and are kept: rows are
 L2-normalised first (``X * diag(1 ./ sqrt(sum(X.^2)))``), ``M0`` is scaled by the class count C and M by its
 Frobenius norm, eigenvectors have unit 2-norm (as MATLAB ``eigs`` returns them, not the ``X H X^T``-orthonormal
-ones of a generalised symmetric solver), and embeddings are L2-normalised before the classifier.
+ones of a generalised symmetric solver), and embeddings are L2-normalised before the classifier. ``normalise=False``
+drops the two L2 normalisations: JDA's Table 3 has its TCA column from Pan et al.'s kernel form (``kernel="linear"``)
+without them, as its PCA column (``paper_results/classic.md``).
 """
 
 from __future__ import annotations
@@ -43,12 +45,11 @@ def conditional_columns(ys: np.ndarray, pseudo: np.ndarray, classes: np.ndarray)
 
 
 class TCA(ClassicEstimator):
-    """Transfer Component Analysis (Pan et al. 2011) as in Long et al.'s code: ``dim`` components, regulariser ``lam``."""
+    """Transfer Component Analysis (Pan et al. 2011) as in Long et al.'s code: ``dim`` components, regulariser ``lam``;
+    ``normalise``: JDA.m's L2-normalised rows in and embeddings out (module docstring)."""
 
-    normalised = True  # JDA.m's L2-normalised rows in and embeddings out (module docstring)
-
-    def __init__(self, dim: int = 30, lam: float = 1.0, kernel: str = "primal", gamma: float = 1.0, classifier=None) -> None:
-        self.dim, self.lam, self.kernel, self.gamma, self.classifier = dim, lam, kernel, gamma, classifier
+    def __init__(self, dim: int = 30, lam: float = 1.0, kernel: str = "primal", gamma: float = 1.0, normalise: bool = True, classifier=None) -> None:
+        self.dim, self.lam, self.kernel, self.gamma, self.normalise, self.classifier = dim, lam, kernel, gamma, normalise, classifier
 
     def kernel_sizes(self, ns: int, nt: int, d: int) -> list[int]:
         return [] if self.kernel == "primal" else [ns + nt] * 4  # K, K H K, the left-hand side, eigenvectors
@@ -59,7 +60,7 @@ class TCA(ClassicEstimator):
         return x if self.kernel == "primal" else kernel(self.kernel, x, self.X_, self.gamma)
 
     def _rows(self, x: np.ndarray) -> np.ndarray:
-        return unit_rows(x) if self.normalised else x
+        return unit_rows(x) if self.normalise else x
 
     def _check(self, n: int, d: int) -> None:
         if self.kernel not in KERNELS:
@@ -108,9 +109,17 @@ class JDA(TCA):
     ``mu`` is BDA's balance factor (Wang et al. 2017): ``(1 - mu) C M0 + mu sum_c Mc``; 0.5 is JDA's ``C M0 + sum_c Mc``."""
 
     def __init__(
-        self, dim: int = 30, lam: float = 1.0, kernel: str = "primal", gamma: float = 1.0, iterations: int = 10, mu: float = 0.5, classifier=None
+        self,
+        dim: int = 30,
+        lam: float = 1.0,
+        kernel: str = "primal",
+        gamma: float = 1.0,
+        iterations: int = 10,
+        mu: float = 0.5,
+        normalise: bool = True,
+        classifier=None,
     ) -> None:
-        super().__init__(dim, lam, kernel, gamma, classifier)
+        super().__init__(dim, lam, kernel, gamma, normalise, classifier)
         self.iterations, self.mu = iterations, mu
 
     def _mmd_columns(self, ys, ns, nt, pseudo) -> np.ndarray:
@@ -137,7 +146,7 @@ class PCA(TCA):
     without, k = 100 gives all 14 SURF and MNIST/USPS cells to two decimals (``paper_results/classic.md``)."""
 
     lam = 1.0  # M = 0: the left-hand side is lam I, whose scale does not change the eigenvectors
-    normalised = False
+    normalise = False
 
     def __init__(self, dim: int = 30, kernel: str = "primal", gamma: float = 1.0, classifier=None) -> None:
         self.dim, self.kernel, self.gamma, self.classifier = dim, kernel, gamma, classifier
