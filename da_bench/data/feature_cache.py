@@ -23,9 +23,9 @@ import torch
 from torch import Tensor, nn
 from torch.utils.data import DataLoader, Dataset
 
+from da_bench.atomic import write_atomic
 from da_bench.config import RunConfig
 from da_bench.data.domains import DomainData, Split, cache_dir
-from da_bench.data.files import process_tmp
 from da_bench.data.images import ImageFiles, Transformed
 from da_bench.data.pipeline import photo_pipeline, photo_transform, pipeline_of
 from da_bench.registry import BACKBONES
@@ -110,10 +110,7 @@ def split_features(cfg: RunConfig, net: nn.Module, weights: str, images: ImageFi
         return x
     device = torch.device("cuda" if cfg.device != "cpu" and torch.cuda.is_available() else "cpu")
     x = extract(net, eval_image_batches(cfg, images), device)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = process_tmp(path)
-    torch.save({"key": key, "features": x}, tmp)
-    tmp.replace(path)
+    write_atomic(path, lambda tmp: torch.save({"key": key, "features": x}, tmp))
     return x
 
 

@@ -1,27 +1,15 @@
-"""Reading helpers the loaders share: ``<path> <label>`` list files, MATLAB files, label counts, finite values;
-and the temporary name under which a cache file is written before it replaces the real one.
+"""Reading helpers the loaders share: ``<path> <label>`` list files, MATLAB files, label counts, finite values.
 
 Each failure is one :class:`DataError` sentence naming the file and the fix.
 """
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
 
 from da_bench.data.domains import DataError
-
-
-def process_tmp(path: Path) -> Path:
-    """A temporary name beside ``path``, this process's own, for writing a cache file then ``tmp.replace(path)``.
-
-    Two processes building the same cache file at once (parallel sweep workers, parallel tests) must not write into
-    one temporary file: one would rename the other's half-written file into place. The suffix is kept, so
-    ``np.savez`` adds none."""
-    return path.with_name(f"{path.stem}.{os.getpid()}.tmp{path.suffix}")
-
 
 PRINTABLE = frozenset(range(32, 127)) | {9, 10, 13}
 

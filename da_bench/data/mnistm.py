@@ -11,9 +11,10 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from da_bench.atomic import write_atomic
 from da_bench.data.digits import DIGITS, image_tensor, read_mnist_pair
 from da_bench.data.domains import DataError, DomainData, DomainSpec, Lineage, Split, register_domain, require
-from da_bench.data.files import check_count, process_tmp, read_pairs
+from da_bench.data.files import check_count, read_pairs
 
 MNISTM_LAYOUT = (
     "mnist_m/mnist_m_{train,test}/*.png + mnist_m/mnist_m_{train,test}_labels.txt; without mnist_m_train, "
@@ -51,9 +52,7 @@ def _cached_pngs(folder: Path, labels_file: Path, cache: Path) -> tuple[np.ndarr
         labels.append(label)
         origin.append(int(Path(name).stem) if Path(name).stem.isdigit() else len(origin))
     x, y, o = np.stack(images), np.asarray(labels, dtype=np.int64), np.asarray(origin)
-    tmp = process_tmp(cached)
-    np.savez(tmp, x=x, y=y, origin=o)
-    tmp.replace(cached)
+    write_atomic(cached, lambda tmp: np.savez(tmp, x=x, y=y, origin=o))
     return x, y, o
 
 

@@ -25,8 +25,8 @@ from pathlib import Path
 
 import numpy as np
 
+from da_bench.atomic import write_atomic
 from da_bench.data.domains import DataError
-from da_bench.data.files import process_tmp
 
 TRAIN_SIZE = 59001  # images in the original MNIST-M training split
 SEED = 2015
@@ -114,7 +114,5 @@ def mnistm_train(images_file: Path, digits: np.ndarray, photos: list[Path], cach
         if x is not None:
             return x
     x = blend(digits[:count], read_photos(photos), seed)
-    tmp = process_tmp(path)
-    np.savez(tmp, x=x)
-    tmp.replace(path)
+    write_atomic(path, lambda tmp: np.savez(tmp, x=x))
     return x

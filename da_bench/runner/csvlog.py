@@ -10,6 +10,8 @@ from lightning_fabric.loggers.logger import rank_zero_experiment
 from pytorch_lightning.loggers import CSVLogger
 from pytorch_lightning.loggers.csv_logs import ExperimentWriter
 
+from da_bench.atomic import write_atomic
+
 
 class _ContinuingWriter(ExperimentWriter):
     """Lightning's writer, except that an existing ``metrics.csv`` is appended to instead of deleted."""
@@ -40,9 +42,11 @@ def continue_log(path: Path, before_step: int | None) -> None:
     with open(path, newline="") as fh:
         reader = csv.DictReader(fh)
         fields, rows = reader.fieldnames or [], [row for row in reader if int(row["step"]) < before_step]
-    tmp = path.with_suffix(".tmp")
-    with open(tmp, "w", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=fields)
-        writer.writeheader()
-        writer.writerows(rows)
-    os.replace(tmp, path)
+
+    def write(tmp: Path) -> None:
+        with open(tmp, "w", newline="") as fh:
+            writer = csv.DictWriter(fh, fieldnames=fields)
+            writer.writeheader()
+            writer.writerows(rows)
+
+    write_atomic(path, write)
