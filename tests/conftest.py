@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 import pytest
+import threadpoolctl
 import torch
 
 import da_bench.cli
@@ -17,8 +18,11 @@ if workers := int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "0")):
     # Parallel test workers (pytest -n): each gets its share of the cores, and so do the processes it starts;
     # two torch processes with all the threads each on 2 cores ran many times slower on the 2-core development machine.
     share = str(max(1, (os.cpu_count() or 1) // workers))
-    os.environ.update(OMP_NUM_THREADS=share, MKL_NUM_THREADS=share)
+    os.environ.update(OMP_NUM_THREADS=share, MKL_NUM_THREADS=share, OPENBLAS_NUM_THREADS=share)
     torch.set_num_threads(int(share))
+    # numpy's BLAS read the thread count when it was loaded (above, before this block): limit it now, or every
+    # classic-method test runs BLAS on all the cores while the other worker holds one
+    threadpoolctl.threadpool_limits(int(share))
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 
