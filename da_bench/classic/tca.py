@@ -77,9 +77,7 @@ class TCA(ClassicEstimator):
 
     def _solve(self, E: np.ndarray) -> np.ndarray:
         """Components for MMD columns E; returns the normalised embedding of the training rows."""
-        F = self.F_
-        Fc = F - F.mean(0)
-        B = Fc.T @ Fc  # X H X^T (K H K)
+        F, B = self.F_, self.FHF_
         A = self.lam * np.eye(F.shape[1])
         scale = np.linalg.norm(E.T @ E)  # ||E E^T||_F = ||E^T E||_F; 0 when M = 0 (PCA, or BDA's mu = 1 before pseudo-labels)
         if scale > 0:
@@ -94,6 +92,8 @@ class TCA(ClassicEstimator):
         self._check(len(Xs) + len(Xt), Xs.shape[1])
         self.X_ = self._rows(np.vstack([Xs, Xt]))
         self.F_ = self._features(self.X_)
+        Fc = self.F_ - self.F_.mean(0)
+        self.FHF_ = Fc.T @ Fc  # X H X^T (K H K): the same in every JDA iteration
 
     def _adapt(self, Xs, ys, Xt, yt) -> None:
         self._setup(Xs, Xt)
