@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import importlib
+
+BUILTIN_MODULES = (
+    "da_bench.classic.spec",
+    "da_bench.data",
+    "da_bench.losses",
+    "da_bench.methods",
+    "da_bench.models",
+    "da_bench.runner.launchers",
+    "da_bench.runner.slurm",
+    "da_bench.selection",
+)
+
 
 def import_builtins() -> None:
     """Import the modules whose decorators register the built-in parts."""
-    import da_bench.classic.spec  # noqa: F401
-    import da_bench.data  # noqa: F401
-    import da_bench.losses  # noqa: F401
-    import da_bench.methods  # noqa: F401
-    import da_bench.models  # noqa: F401
-    import da_bench.runner.launchers  # noqa: F401
-    import da_bench.runner.slurm  # noqa: F401
-    import da_bench.selection  # noqa: F401
+    for name in BUILTIN_MODULES:
+        importlib.import_module(name)

@@ -214,12 +214,13 @@ def test_parallel_packs_k_runs_per_gpu_by_free_slot_with_a_share_of_the_cores(tm
     together = threading.Barrier(4, timeout=60)  # all four in flight before any ends
     seen: list[tuple[str, str, int]] = []
 
-    def fake_worker(cmd, env, **_):
+    def fake_worker(out, spec, plugins, env, log, fresh_interpreter):
         together.wait()
-        seen.append((env["CUDA_VISIBLE_DEVICES"], env["OMP_NUM_THREADS"], json.loads(Path(cmd[4]).read_text())["threads"]))
-        return subprocess.CompletedProcess(cmd, 1, "", "no run here")
+        assert fresh_interpreter  # a run given a GPU never inherits a forked CUDA state
+        seen.append((env["CUDA_VISIBLE_DEVICES"], env["OMP_NUM_THREADS"], json.loads(Path(spec).read_text())["threads"]))
+        return 1
 
-    monkeypatch.setattr(launchers.subprocess, "run", fake_worker)
+    monkeypatch.setattr(launchers, "start_worker", fake_worker)
     configs = expand({"base": {**TOY, "threads": None}, "methods": ["source_only"], "seeds": [0, 1, 2, 3]}).configs
     counts = run_sweep("a", configs, tmp_path, launcher="parallel", per_gpu=2, quiet=True)
     assert counts["failed"] == 4 and next(iter_records(tmp_path), None) is None  # the fake workers wrote nothing
@@ -231,15 +232,15 @@ def test_per_gpu_on_the_cpu_keeps_only_the_thread_share(tmp_path, monkeypatch):
     monkeypatch.setattr(launchers.os, "cpu_count", lambda: 8)
     seen: list[tuple[str | None, str]] = []
 
-    def fake_worker(cmd, env, **_):
-        seen.append((env.get("CUDA_VISIBLE_DEVICES"), env["OMP_NUM_THREADS"]))
-        return subprocess.CompletedProcess(cmd, 1, "", "no run here")
+    def fake_worker(out, spec, plugins, env, log, fresh_interpreter):
+        seen.append((env.get("CUDA_VISIBLE_DEVICES"), env["OMP_NUM_THREADS"], fresh_interpreter))
+        return 1
 
-    monkeypatch.setattr(launchers.subprocess, "run", fake_worker)
+    monkeypatch.setattr(launchers, "start_worker", fake_worker)
     monkeypatch.delenv("CUDA_VISIBLE_DEVICES", raising=False)
     configs = expand({"base": {**TOY, "threads": None}, "methods": ["source_only"], "seeds": [0, 1, 2]}).configs
     run_sweep("a", configs, tmp_path, launcher="parallel", workers=2, per_gpu=4, quiet=True)
-    assert seen == [(None, "4")] * 3
+    assert seen == [(None, "4", False)] * 3  # on the CPU the worker is forked from the preloaded server
 
 
 def test_per_gpu_needs_the_parallel_launcher(tmp_path, capsys):

@@ -5,7 +5,6 @@ the CPU cores) and ``ray`` (one Ray task per run, on a cluster or a local instan
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -20,7 +19,7 @@ from da_bench.runner.locks import lock_stamp
 from da_bench.runner.progress import Progress
 from da_bench.runner.records import read_record, write_json_atomic
 from da_bench.runner.sweep import check_name
-from da_bench.runner.worker import RUNNING_ELSEWHERE, run_spec
+from da_bench.runner.worker import RUNNING_ELSEWHERE, last_line, run_spec, start_worker
 
 
 def cpu_share(workers: int) -> int:
@@ -87,13 +86,6 @@ def launch_local(configs: list[RunConfig], out: Path, workers: int, plugins: lis
         report(execute(cfg, out, record_setup_errors=True))
 
 
-def _worker_command(out: Path, spec: Path, plugins: list[str]) -> list[str]:
-    cmd = [sys.executable, "-m", "da_bench.runner.worker", str(out), str(spec)]
-    for plugin in plugins:
-        cmd += ["--plugin", plugin]
-    return cmd
-
-
 @LAUNCHERS.register("parallel")
 def launch_parallel(configs: list[RunConfig], out: Path, workers: int, plugins: list[str], report: Progress, per_gpu: int | None = None, **_: Any) -> None:
     """Keeps ``workers`` runs going at once, each in its own process: ``per_gpu`` of them (default: as many as spread
@@ -107,16 +99,17 @@ def launch_parallel(configs: list[RunConfig], out: Path, workers: int, plugins: 
         cfg_dict["threads"] = cfg.threads or threads
         spec = specs / f"{run_dir(cfg, out).name}.json"
         write_json_atomic(spec, cfg_dict)
-        env = {**os.environ, "OMP_NUM_THREADS": str(cfg_dict["threads"]), "MKL_NUM_THREADS": str(cfg_dict["threads"])}
+        share = str(cfg_dict["threads"])
+        env = {**os.environ, "OMP_NUM_THREADS": share, "MKL_NUM_THREADS": share, "OPENBLAS_NUM_THREADS": share}
         with slots.slot() as gpu:
             if gpu is not None:
                 env["CUDA_VISIBLE_DEVICES"] = str(gpu)
             report.started(spec.stem)
-            proc = subprocess.run(_worker_command(out, spec, plugins), env=env, capture_output=True, text=True)
-        if proc.returncode == RUNNING_ELSEWHERE:
+            log = spec.with_suffix(".log")
+            status = start_worker(out, spec, plugins, env, log, fresh_interpreter=gpu is not None)
+        if status == RUNNING_ELSEWHERE:
             return running_elsewhere(cfg, run_dir(cfg, out))
-        tail = (proc.stderr or proc.stdout).strip().splitlines()[-1:] or ["no output"]
-        return lost_run(cfg, out, f"worker exited {proc.returncode}: {tail[0]}")
+        return lost_run(cfg, out, f"worker exited {status}: {last_line(log)}")
 
     with ThreadPoolExecutor(max_workers=workers) as pool:
         futures = [pool.submit(run, cfg) for cfg in configs]
