@@ -176,3 +176,14 @@ def test_table3_tca_mnist_usps_within_a_point_with_an_rbf_kernel(shared_root):
         data = load_pair(cfg)
         estimator = build_estimator(cfg).fit(data.xs, data.ys, data.xt, data.yt)
         assert abs(100 * float((estimator.predict(data.x_eval) == data.y_eval).mean()) - published) <= 1.0, (source, target)
+
+
+def test_table3_jda_cells_with_the_linear_kernel_at_the_demos_setting(shared_root):
+    """JDA.m with the linear kernel (its L2 rows and embeddings kept), k = 100, lambda = 1, T = 10, 1-NN: Table 3's JDA
+    to two decimals, here on four cells JDA.m's primal form misses by 0.9 to 10.8 points (all 12: classic.md)."""
+    data = {d: surf(shared_root, d) for d in ("amazon", "caltech", "dslr", "webcam")}
+    cells = {("amazon", "caltech"): 39.36, ("amazon", "dslr"): 39.49, ("webcam", "dslr"): 89.17, ("dslr", "webcam"): 89.49}
+    for (s, t), published in cells.items():
+        (xs, ys), (xt, yt) = data[s], data[t]
+        jda = JDA(dim=100, lam=1.0, kernel="linear", iterations=10).fit(xs, ys, xt)
+        assert round(100 * (jda.predict(xt) == yt).mean(), 2) == published, (s, t)

@@ -14,7 +14,7 @@ L2-normalised first (``X * diag(1 ./ sqrt(sum(X.^2)))``), ``M0`` is scaled by th
 Frobenius norm, eigenvectors have unit 2-norm (as MATLAB ``eigs`` returns them, not the ``X H X^T``-orthonormal
 ones of a generalised symmetric solver), and embeddings are L2-normalised before the classifier. ``normalise=False``
 drops the two L2 normalisations: JDA's Table 3 has its TCA column from Pan et al.'s kernel form (``kernel="linear"``)
-without them, as its PCA column (``paper_results/classic.md``).
+without them, as its PCA column, and its SURF JDA column from the linear kernel with them (``paper_results/classic.md``).
 """
 
 from __future__ import annotations
@@ -52,7 +52,7 @@ class TCA(ClassicEstimator):
         self.dim, self.lam, self.kernel, self.gamma, self.normalise, self.classifier = dim, lam, kernel, gamma, normalise, classifier
 
     def kernel_sizes(self, ns: int, nt: int, d: int) -> list[int]:
-        return [] if self.kernel == "primal" else [ns + nt] * 4  # K, K H K, the left-hand side, eigenvectors
+        return [ns + nt] * 4 if self.kernel == "rbf" else []  # K, K H K, the left-hand side, eigenvectors
 
     def _features(self, X: np.ndarray) -> np.ndarray:
         """X (normalised rows) in the primal case, else its kernel against the training rows."""
@@ -65,9 +65,9 @@ class TCA(ClassicEstimator):
     def _check(self, n: int, d: int) -> None:
         if self.kernel not in KERNELS:
             raise ValueError(f"Unknown kernel '{self.kernel}'; use one of {', '.join(KERNELS)}.")
-        width = d if self.kernel == "primal" else n
+        width, what = {"primal": (d, "feature count"), "rbf": (n, "sample count")}.get(self.kernel, (min(n, d), "smaller of the sample and feature counts"))
         if not 0 < self.dim < width:
-            raise ValueError(f"dim={self.dim} must lie between 1 and {width - 1} (the {'feature' if self.kernel == 'primal' else 'sample'} count minus one).")
+            raise ValueError(f"dim={self.dim} must lie between 1 and {width - 1} (the {what} minus one).")
         if self.lam <= 0:
             raise ValueError(f"lam={self.lam} must be positive (it keeps the eigenproblem well posed).")
 
@@ -85,13 +85,23 @@ class TCA(ClassicEstimator):
             A += FE @ FE.T / scale
         m = F.shape[1]
         _, V = eigh(B, A, subset_by_index=[m - self.dim, m - 1])  # largest 1/phi = smallest phi
-        self.components_ = V[:, ::-1] / np.linalg.norm(V[:, ::-1], axis=0)
-        return self._rows(F @ self.components_)
+        V = V[:, ::-1] / np.linalg.norm(V[:, ::-1], axis=0)
+        self.components_ = V if self.basis_ is None else self.basis_ @ V  # an orthonormal basis keeps the unit norm
+        return self._rows(F @ V)
 
     def _setup(self, Xs: np.ndarray, Xt: np.ndarray) -> None:
+        """F, whose columns the eigenproblem combines: X, or K for the rbf kernel. For the linear kernel K = X X^T = U S^2 U^T,
+        and the problem is solved in the span of U (a = U b), where it is exactly the n x n one (a component of a outside
+        it has K a = 0 and infinite phi): F = K U = U S^2, r x r instead of n x n (r = rank X)."""
         self._check(len(Xs) + len(Xt), Xs.shape[1])
         self.X_ = self._rows(np.vstack([Xs, Xt]))
-        self.F_ = self._features(self.X_)
+        self.basis_ = None
+        if self.kernel == "linear":
+            U, s, _ = np.linalg.svd(self.X_, full_matrices=False)
+            rank = int((s > s[0] * max(self.X_.shape) * np.finfo(float).eps).sum())
+            self.basis_, self.F_ = U[:, :rank], U[:, :rank] * s[:rank] ** 2
+        else:
+            self.F_ = self._features(self.X_)
         Fc = self.F_ - self.F_.mean(0)
         self.FHF_ = Fc.T @ Fc  # X H X^T (K H K): the same in every JDA iteration
 
