@@ -34,8 +34,10 @@ LOGS=$SCRATCH/logs
 mkdir -p "$LOGS"
 
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader 2>/dev/null || echo "no nvidia-smi"
-# the versions; then decode each digits domain found under DATA (and build the MNIST-M training split) once, before
-# many runs want it (one process: importing Lightning costs seconds)
+# the versions; then decode each digits domain the lanes use that is found under DATA (and build the MNIST-M training
+# split, for the probe and mnistmN lanes only) once, before many runs want it (one process: importing Lightning costs seconds)
+DOMAINS="mnist usps"
+case " $* " in *probe* | *mnistm*) DOMAINS="$DOMAINS mnist_m" ;; esac
 "$PY" -c "
 import sys, time
 from pathlib import Path
@@ -44,11 +46,11 @@ from da_bench.builtins import import_builtins
 from da_bench.data.domains import load_domain
 print('torch', torch.__version__, 'lightning', pl.__version__, 'cuda', torch.cuda.is_available(), torch.cuda.get_device_name() if torch.cuda.is_available() else '')
 import_builtins()
-for name in ('mnist', 'usps', 'mnist_m'):
+for name in sys.argv[2:]:
     if not (Path(sys.argv[1]) / name).is_dir():
         print(f'{name} not under {sys.argv[1]}: not prepared'); continue
     t = time.time(); load_domain(name, sys.argv[1]); print(f'{name} ready in {time.time() - t:.1f} s')
-" "$DATA" || exit 1
+" "$DATA" $DOMAINS || exit 1
 
 sweep() {  # sweep FILE OUT WORKERS [ARGS...]: one sweep, stopped at the deadline
     local file=$1 out=$2 workers=$3

@@ -25,6 +25,7 @@ def test_longso_lane_brings_back_every_record_and_manifest_and_not_a_rebuilt_rec
     assert len(records) == 2 and all(n.startswith("./digits_full_long_runs/runs/") for n in records)
     assert {"./digits_full_long_runs/sweeps/digits_full_usps_long.json", "./digits_full_long_runs/sweeps/digits_full_usps_mnist_long.json"} <= set(names)
     assert "archived 2 records" in result.stdout
+    assert "usps ready" in result.stdout and "mnist_m ready" not in result.stdout  # MNIST-M is prepared for its lanes only
     # A second call on a warm machine: the re-sent working tree has lost the first call's records but not their
     # checkpoints, so the sweep rebuilds each record from its final checkpoint; those must not replace the originals.
     for record in (tmp_path / "results").rglob("record.json"):
@@ -40,5 +41,5 @@ def test_past_the_deadline_nothing_starts_and_the_archive_is_still_written(share
     result, names = lease(shared_root, tmp_path, "usps+long", "mnistm0", "zoo+tllib", seconds="0")
     assert result.returncode == 0, result.stderr
     assert result.stdout.count("no time left") == 9 and not [n for n in names if n.endswith("record.json")]
-    assert "unknown phase" not in result.stderr
+    assert "unknown phase" not in result.stderr and "mnist_m ready" in result.stdout  # the mnistm0 lane's domain
     assert "archived 0 records" in result.stdout

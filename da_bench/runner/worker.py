@@ -77,12 +77,12 @@ def _forked(out: str, spec: str, plugins: list[str], env: dict[str, str], log: s
 def start_worker(out: Path, spec: Path, plugins: list[str], env: dict[str, str], log: Path, fresh_interpreter: bool) -> int:
     """Run the spec in a worker process (forked, or a fresh interpreter); its exit status, its output in ``log``."""
     with open(log, "w") as fh:
-        if fresh_interpreter:
+        if fresh_interpreter or "forkserver" not in multiprocessing.get_all_start_methods():  # Windows has no forkserver
             return subprocess.run(worker_command(out, spec, plugins), env=env, stdout=fh, stderr=subprocess.STDOUT).returncode
     process = fork_server().Process(target=_forked, args=(str(out), str(spec), plugins, env, str(log)))
     process.start()
     process.join()
-    return process.exitcode if process.exitcode is not None else 1
+    return process.exitcode
 
 
 def last_line(log: Path) -> str:
