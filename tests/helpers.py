@@ -2,12 +2,26 @@
 
 from __future__ import annotations
 
+import functools
+import importlib.util
 import sys
 from contextlib import contextmanager
 from pathlib import Path
+from types import ModuleType
 from typing import Iterator
 
 from da_bench.runner.records import write_json_atomic
+
+SCRIPTS = Path(__file__).resolve().parents[1] / "scripts"
+
+
+@functools.cache
+def script_module(name: str) -> ModuleType:
+    """``scripts/<name>.py`` imported as a module (once), so a test calls its functions in this process."""
+    spec = importlib.util.spec_from_file_location(name, SCRIPTS / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def fake_record(

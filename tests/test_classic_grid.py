@@ -4,33 +4,31 @@ from __future__ import annotations
 
 import contextlib
 import csv
-import importlib.util
 import io
 import json
 import subprocess
 import sys
 from pathlib import Path
 
+from helpers import SCRIPTS, script_module
+
 from da_bench.cli import main
 
-SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "classic_grid.py"
+SCRIPT = SCRIPTS / "classic_grid.py"
 PAIR = ["source=moons", "target=moons_rot35", "threads=1"]
 
 
 def grid(*args: object) -> subprocess.CompletedProcess[str]:
     """The script's ``main`` in this process (a new interpreter would spend most of the test importing Lightning); its
     exit status and output as the shell would see them (``SystemExit("sentence")``: the sentence on stderr, status 1)."""
-    spec = importlib.util.spec_from_file_location("classic_grid", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
     out, err, argv = io.StringIO(), io.StringIO(), sys.argv
     sys.argv = [str(SCRIPT), *map(str, args)]
     try:
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            module.main()
+            script_module("classic_grid").main()
         code = 0
     except SystemExit as stop:
-        code = stop.code if isinstance(stop.code, int) else 1
+        code = 0 if stop.code is None else stop.code if isinstance(stop.code, int) else 1
         if isinstance(stop.code, str):
             err.write(stop.code + "\n")
     finally:
