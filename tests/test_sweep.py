@@ -88,3 +88,48 @@ def test_select_refuses_bad_conditions_in_one_sentence(where, fragment):
     configs = expand({"methods": ["dann"], "seeds": [0, 1, 2]}).configs
     with pytest.raises(ConfigError, match=fragment):
         select(configs, where)
+
+
+CELLS = {
+    "methods": ["source_only", "dann"],
+    "pairs": ["moons->moons_rot35", "mnist5k->mnistm_like"],
+    "method_overrides": {"dann": {"lr": 0.5, "losses": {"dann": {"width": 100}}}},
+    "cell_overrides": [
+        {"methods": ["dann"], "pairs": ["moons->moons_rot35"], "set": {"losses.dann.width": 10}},
+        {"pairs": ["mnist5k->mnistm_like"], "set": {"steps": 500}},
+    ],
+    "grid": {"seed": [0, 1]},
+}
+
+
+def test_cell_overrides_set_values_of_some_methods_on_some_pairs():
+    runs = {(c.method, c.source, c.seed): c for c in expand(CELLS).configs}
+    assert runs["dann", "moons", 0].losses == {"dann": {"width": 10}} and runs["dann", "moons", 0].lr == 0.5  # over method_overrides
+    assert runs["dann", "mnist5k", 1].losses == {"dann": {"width": 100}} and runs["dann", "mnist5k", 1].steps == 500
+    assert runs["source_only", "mnist5k", 0].steps == 500 and runs["source_only", "moons", 0].steps == 1000
+    assert len(runs) == 8
+
+
+@pytest.mark.parametrize(
+    "entry,message",
+    [
+        ({"methods": ["dan"], "set": {"lr": 1}}, "names method 'dan', which is not in 'methods'"),
+        ({"pairs": ["moons->mnistm_like"], "set": {"lr": 1}}, "names pair moons->mnistm_like, which is not in 'pairs'"),
+        ({"methods": ["dann"], "sett": {"lr": 1}}, "must be a mapping with a 'set' mapping"),
+        ({"method": ["dann"], "set": {"lr": 1}}, "Did you mean 'methods'"),
+    ],
+)
+def test_cell_overrides_naming_what_the_sweep_lacks_are_refused(entry, message):
+    with pytest.raises(ConfigError, match=message):
+        expand({**CELLS, "cell_overrides": [entry]})
+
+
+def test_child_sweep_keeps_the_parents_cell_overrides_of_its_own_methods_and_pairs(tmp_path):
+    (tmp_path / "parent.yaml").write_text(
+        "methods: [source_only, dann]\npairs: ['moons->moons_rot35', 'mnist5k->mnistm_like']\n"
+        "cell_overrides: [{methods: [dann], pairs: ['moons->moons_rot35'], set: {lr: 0.5}}, {methods: [source_only], set: {lr: 0.25}}]\n"
+    )
+    (tmp_path / "child.yaml").write_text("extends: parent.yaml\nmethods: [dann]\npairs: ['moons->moons_rot35']\n")
+    assert [(c.method, c.lr) for c in load_sweep(tmp_path / "child.yaml").configs] == [("dann", 0.5)]
+    (tmp_path / "other.yaml").write_text("extends: parent.yaml\npairs: ['mnist5k->mnistm_like']\n")
+    assert [(c.method, c.lr) for c in load_sweep(tmp_path / "other.yaml").configs] == [("source_only", 0.25), ("dann", 0.01)]

@@ -9,8 +9,13 @@ seeds: [0, 1, 2]
 grid: {lr: [0.01, 0.03]}                           # optional cartesian product over config paths
 random_search: {trials: 4, seed: 0}                # optional: draws from each method's search space
 method_overrides: {dann: {losses: {dann: {width: 100}}}}
+cell_overrides:                                    # optional: settings of some methods on some pairs (a paper's per-pair d)
+  - {methods: [dann], pairs: ["mnist5k->mnistm_like"], set: {lr: 0.003}}
 slurm: {partition: gpu, time_min: 120}              # optional: each run's resources under --launcher slurm
 ```
+
+Each run's config is ``base``, then its method's ``method_overrides``, then every matching ``cell_overrides`` entry
+(``methods`` or ``pairs`` left out match all), then its grid point or random draw.
 
 A sweep may start from another with ``extends: other.yaml`` (a path relative to its own file): the
 parent's keys are merged under the child's, so a variant states only what it changes.
@@ -31,7 +36,8 @@ from da_bench.methods import resolve_method, search_space
 from da_bench.runner.resources import check_slurm
 from da_bench.runner.where import matches, parse_where
 
-SWEEP_KEYS = {"name", "extends", "base", "methods", "pairs", "seeds", "grid", "random_search", "method_overrides", "slurm"}
+SWEEP_KEYS = {"name", "extends", "base", "methods", "pairs", "seeds", "grid", "random_search", "method_overrides", "cell_overrides", "slurm"}
+CELL_KEYS = {"methods", "pairs", "set"}
 NAME = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9_.-]*")  # a name becomes file names (manifest, tables): nothing that walks paths
 
 
@@ -115,6 +121,40 @@ def check_shape(data: dict[str, Any]) -> None:
             )
 
 
+@dataclass
+class CellOverride:
+    """Config values for the runs of some methods (None: all) on some pairs (None: all)."""
+
+    methods: list[str] | None
+    pairs: list[tuple[Any, Any]] | None
+    values: dict[str, Any]
+
+    def matches(self, method: str, pair: tuple[Any, Any]) -> bool:
+        return (self.methods is None or method in self.methods) and (self.pairs is None or pair in self.pairs)
+
+
+def cell_overrides(data: dict[str, Any], methods: list[str], pairs: list[tuple[Any, Any]]) -> list[CellOverride]:
+    """The sweep's ``cell_overrides``, each naming only methods and pairs of the sweep."""
+    entries = data.get("cell_overrides") or []
+    _must(isinstance(entries, list), "cell_overrides", "a list of {methods, pairs, set} mappings", entries)
+    cells = []
+    for i, entry in enumerate(entries):
+        key = f"cell_overrides[{i}]"
+        _must(isinstance(entry, dict) and isinstance(entry.get("set"), dict), key, "a mapping with a 'set' mapping (and 'methods', 'pairs')", entry)
+        for name in set(entry) - CELL_KEYS:
+            raise ConfigError(unknown_key_message(name, CELL_KEYS, f"key of {key}"))
+        names = entry.get("methods")
+        cell_pairs = None if entry.get("pairs") is None else [parse_pair(p) for p in entry["pairs"]]
+        for method in names or []:
+            if method not in methods:
+                raise ConfigError(f"Sweep key '{key}' names method '{method}', which is not in 'methods' ({', '.join(methods)}); fix the name.")
+        for pair in cell_pairs or []:
+            if pair not in pairs:
+                raise ConfigError(f"Sweep key '{key}' names pair {pair[0]}->{pair[1]}, which is not in 'pairs'; fix the pair or add it.")
+        cells.append(CellOverride(names, cell_pairs, _nest(entry["set"])))
+    return cells
+
+
 def expand(data: dict[str, Any], overrides: dict[str, Any] | None = None) -> Sweep:
     """All run configs of a sweep, validated before anything runs."""
     check_shape(data)
@@ -127,6 +167,7 @@ def expand(data: dict[str, Any], overrides: dict[str, Any] | None = None) -> Swe
     grid = data.get("grid") or {}
     grid_points = [dict(zip(grid, values)) for values in itertools.product(*grid.values())] or [{}]
     search = data.get("random_search")
+    cells = cell_overrides(data, methods, pairs)
     configs: list[RunConfig] = []
     for method in methods:
         resolve_method(method)
@@ -138,6 +179,9 @@ def expand(data: dict[str, Any], overrides: dict[str, Any] | None = None) -> Swe
             trials = [draw(space, rng) for _ in range(int(search.get("trials", 4)))]
         for (source, target), seed, point in itertools.product(pairs, seeds, trials):
             cfg = deep_merge(method_base, {"method": method, "source": source, "target": target, "seed": seed})
+            for cell in cells:
+                if cell.matches(method, (source, target)):
+                    cfg = deep_merge(cfg, cell.values)
             configs.append(from_dict(deep_merge(cfg, _nest(point))))
     return Sweep(name, configs, slurm)
 
@@ -157,7 +201,29 @@ def read_sweep_file(path: str | Path, seen: tuple[Path, ...] = ()) -> dict[str, 
     inherited = read_sweep_file(path.parent / parent, (*seen, path))
     if data.get("methods") and inherited.get("method_overrides"):  # the parent's overrides of methods the child drops go too
         inherited["method_overrides"] = {m: over for m, over in inherited["method_overrides"].items() if m in data["methods"]}
+    if inherited.get("cell_overrides") and (data.get("methods") or data.get("pairs")):
+        inherited["cell_overrides"] = _kept_cells(inherited["cell_overrides"], data.get("methods"), data.get("pairs"))
     return deep_merge(inherited, data)
+
+
+def _kept_cells(entries: Any, methods: list[str] | None, pairs: list[Any] | None) -> Any:
+    """A parent's ``cell_overrides`` narrowed to the methods and pairs a child sweep keeps (entries left with none go)."""
+    if not isinstance(entries, list):
+        return entries  # check_shape names the problem
+    kept = []
+    for entry in entries:
+        if not isinstance(entry, dict):
+            kept.append(entry)
+            continue
+        entry = dict(entry)
+        if methods and isinstance(entry.get("methods"), list):
+            entry["methods"] = [m for m in entry["methods"] if m in methods]
+        if pairs and isinstance(entry.get("pairs"), list):
+            child = [parse_pair(p) for p in pairs]
+            entry["pairs"] = [p for p in entry["pairs"] if parse_pair(p) in child]
+        if entry.get("methods") != [] and entry.get("pairs") != []:
+            kept.append(entry)
+    return kept
 
 
 def load_sweep(path: str | Path, overrides: dict[str, Any] | None = None) -> Sweep:
