@@ -59,6 +59,7 @@ class RunConfig:
     compile: bool = False  # torch.compile of backbone, bottleneck and heads; not part of the run id (float order only)
     compile_mode: str = "default"  # torch.compile mode: default | reduce-overhead (CUDA graphs on a GPU) | max-autotune
     k_shot: int = 0
+    source_per_class: int = 0  # classic methods: labeled source samples drawn per class with the run's seed (0: all)
     class_balanced: bool = False
     val_fraction: float = 0.1
     target_test_fraction: float = 0.5
@@ -98,7 +99,7 @@ CHOICES = {
 }
 POSITIVE = {"steps", "eval_every", "batch_size", "lr", "validator_samples", "devices"}
 OPTIONAL_POSITIVE = {"threads", "image_size"}
-NON_NEGATIVE = {"seed", "weight_decay", "lr_alpha", "lr_beta", "backbone_lr_mult", "bottleneck_dim", "num_workers", "k_shot"}
+NON_NEGATIVE = {"seed", "weight_decay", "lr_alpha", "lr_beta", "backbone_lr_mult", "bottleneck_dim", "num_workers", "k_shot", "source_per_class"}
 FRACTIONS = {"val_fraction", "target_test_fraction"}
 LOGGERS = ["csv", "tensorboard", "wandb"]
 NESTED = {"losses": "losses.dann.weight=0.5", "tasks": "tasks.parity.labels=parity"}

@@ -59,3 +59,45 @@ def test_a_method_that_needs_target_labels_says_so():
     x, y = blobs()
     with pytest.raises(ValueError, match="labels none; label a few"):
         TrAdaBoost().fit(x, y, x)
+
+
+def partly_labeled(seed: int = 0):
+    x, y = blobs(seed, n=60, d=6)
+    xt = blobs(seed + 1, n=50, d=6)[0] @ np.diag(np.linspace(0.5, 2.0, 6))
+    ys = np.where(np.arange(60) < 20, y, -1)  # 10 labeled per class, 40 unlabeled source rows
+    return x, y, ys, xt
+
+
+def test_unlabeled_source_rows_shape_the_subspace_but_not_the_classifier():
+    from da_bench.classic.sa import SA
+
+    x, y, ys, xt = partly_labeled()
+    partial, full = SA(dim=2).fit(x, ys, xt), SA(dim=2).fit(x, y, xt)
+    assert np.allclose(partial.source_basis_, full.source_basis_)  # PCA of every source row, as the GFK and SA demos
+    assert partial.classifier_.n_samples_fit_ == 20
+    nn = one_nn().fit(full.transform(x[:20], "source"), y[:20])  # 1-NN on the labeled rows alone, by hand
+    assert np.array_equal(partial.predict(xt), nn.predict(full.transform(xt)))
+
+
+def test_reweighting_covers_every_source_row_and_the_classifier_takes_the_labeled_rows_weights():
+    from da_bench.classic.kmm import KMM
+
+    x, _, ys, xt = partly_labeled()
+    kmm = KMM(gamma=0.5, classifier=logistic_regression()).fit(x, ys, xt)
+    assert len(kmm.sample_weight_) == 60 and np.array_equal(kmm.labeled_weight_, kmm.sample_weight_[:20])
+
+
+@pytest.mark.parametrize("method", ["jda", "tradaboost"])
+def test_methods_learning_from_source_labels_adapt_on_the_labeled_rows_only(method):
+    from da_bench.classic.tca import JDA
+
+    x, y, ys, xt = partly_labeled()
+    yt = np.where(np.arange(50) < 4, blobs(1, n=50, d=6)[1], -1)
+    make = {"jda": lambda: JDA(dim=3, iterations=2), "tradaboost": lambda: TrAdaBoost(rounds=3, classifier=logistic_regression())}[method]
+    assert np.array_equal(make().fit(x, ys, xt, yt).predict(xt), make().fit(x[:20], y[:20], xt, yt).predict(xt))
+
+
+def test_a_source_without_labels_is_refused():
+    x, y, _, xt = partly_labeled()
+    with pytest.raises(ValueError, match="ys labels no source row"):
+        NoAdaptation().fit(x, np.full(60, -1), xt)

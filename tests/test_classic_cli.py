@@ -31,3 +31,16 @@ def test_sweep_over_a_hyperparameter_grid(tmp_path, capsys):
     assert main(["sweep", str(sweep), "--out", str(tmp_path / "out"), "--quiet"]) == 0
     records = [json.loads(p.read_text()) for p in (tmp_path / "out" / "runs").glob("*/record.json")]
     assert sorted(r["config"]["method_args"]["dim"] for r in records) == [1, 2]
+
+
+def test_random_source_splits_by_seed_through_the_cli(tmp_path, capsys):
+    out = tmp_path / "out"
+    for seed in (0, 1):
+        assert main(["run", "method=sa", "method_args.dim=1", "source_per_class=5", f"seed={seed}", *TOY, "--out", str(out)]) == 0
+    records = [json.loads(p.read_text()) for p in out.glob("runs/*/record.json")]
+    assert [(r["final"]["samples"]["source"], r["final"]["samples"]["source_labeled"]) for r in records] == [(300, 10)] * 2  # moons: 2 classes
+    assert len({r["run_id"] for r in records}) == 2 and {r["config"]["source_per_class"] for r in records} == {5}
+    capsys.readouterr()
+    assert main(["run", "method=sa", "source_per_class=100000", *TOY, "--out", str(out)]) != 0
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "the largest valid source_per_class is" in err[0]

@@ -76,3 +76,28 @@ def test_bad_pairs_are_refused(target, fragment):
     with pytest.raises(DataError) as info:
         pair(target=target)
     assert fragment in str(info.value)
+
+
+def test_source_per_class_labels_that_many_of_each_class_by_seed_and_keeps_the_rest_unlabeled():
+    full = pair(preprocess=["zscore"])
+    drawn = pair(preprocess=["zscore"], source_per_class=4, seed=3)
+    labeled = drawn.ys != -1
+    assert np.bincount(drawn.ys[labeled]).tolist() == [4, 4, 4] and (drawn.ys[~labeled] == -1).all()
+    # every source row is kept, preprocessed over the whole source (as Gong et al.'s code z-scores before drawing)
+    assert np.array_equal(drawn.xs, full.xs) and np.array_equal(drawn.ys[labeled], full.ys[labeled])
+    again, other = pair(source_per_class=4, seed=3), pair(source_per_class=4, seed=4)
+    assert np.array_equal(again.ys, drawn.ys) and not np.array_equal(other.ys, drawn.ys)
+    assert np.array_equal(drawn.xt, full.xt) and np.array_equal(drawn.y_eval, full.y_eval)  # the target is untouched
+
+
+def test_source_per_class_is_independent_of_the_k_shot_draw():
+    alone, with_shots = pair(source_per_class=4, seed=2), pair(source_per_class=4, seed=2, k_shot=2)
+    assert np.array_equal(alone.ys, with_shots.ys)
+
+
+def test_source_per_class_above_a_class_count_is_refused_with_the_largest_valid_value():
+    with pytest.raises(DataError) as info:
+        pair(source_per_class=11)
+    assert str(info.value) == (
+        "source_per_class=11 needs 11 samples of each class in source 'classic_test_src', but class 0 has 10; the largest valid source_per_class is 10."
+    )

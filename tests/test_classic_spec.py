@@ -49,4 +49,6 @@ def test_bad_classic_configs_fail_in_one_sentence(overrides, error, fragment):
 def test_network_methods_refuse_classic_keys():
     with pytest.raises(ConfigError, match="'classifier' applies to classic methods only"):
         refuse_classic_keys(cfg(method="dann", classifier="svm"))
+    with pytest.raises(ConfigError, match="'source_per_class' applies to classic methods only"):
+        refuse_classic_keys(cfg(method="dann", source_per_class=20))
     refuse_classic_keys(cfg(method="dann"))

@@ -3,7 +3,10 @@
 A method adapts features (``transform``), reweights source samples (``sample_weight_``) or both; the base
 classifier (1-NN, linear SVM, logistic regression: :mod:`da_bench.classic.classifiers`) is then fitted on the
 adapted, weighted source and predicts the adapted target. ``yt`` marks the few labeled target samples
-(``-1`` for unlabeled ones), the scikit-learn semi-supervised convention.
+(``-1`` for unlabeled ones), the scikit-learn semi-supervised convention; ``ys`` may mark unlabeled source rows so
+too (random source splits, as Gong et al.'s and Fernando et al.'s demos: subspaces from the whole source domain, the
+classifier from the labeled rows). Those rows reach ``_adapt`` unless the method learns from source labels there
+(``adapts_with_source_labels``: JDA, TrAdaBoost), and never the classifier.
 """
 
 from __future__ import annotations
@@ -49,6 +52,7 @@ class ClassicEstimator(ClassifierMixin, BaseEstimator):
 
     uses_target_labels = False  # TrAdaBoost: needs some labeled target samples (k_shot)
     reweights_source = False  # KMM, KLIEP: the classifier must take sample weights
+    adapts_with_source_labels = False  # JDA, TrAdaBoost: _adapt learns from ys, so it sees the labeled source rows only
     default_classifier = "1nn"  # used when ``classifier`` is None
 
     def __init__(self, classifier=None) -> None:
@@ -65,11 +69,17 @@ class ClassicEstimator(ClassifierMixin, BaseEstimator):
         Xs, ys, Xt, yt = check_domains(Xs, ys, Xt, yt)
         if self.uses_target_labels and not (yt != UNLABELED).any():
             raise ValueError(f"{type(self).__name__} learns from labeled target samples, but yt labels none; label a few (k_shot).")
+        labeled = ys != UNLABELED
+        if not labeled.any():
+            raise ValueError("ys labels no source row; a classic method needs labeled source samples.")
+        if self.adapts_with_source_labels:
+            Xs, ys, labeled = Xs[labeled], ys[labeled], labeled[labeled]
         self.check_memory(len(Xs), len(Xt), Xs.shape[1])
-        self.classes_ = np.unique(ys)
+        self.classes_ = np.unique(ys[labeled])
         self.sample_weight_: np.ndarray | None = None
         self._adapt(Xs, ys, Xt, yt)
-        self.classifier_ = fit_weighted(self.base_classifier(), self.transform(Xs, "source"), ys, self.sample_weight_)
+        self.labeled_weight_ = None if self.sample_weight_ is None else self.sample_weight_[labeled]  # the classifier's
+        self.classifier_ = fit_weighted(self.base_classifier(), self.transform(Xs[labeled], "source"), ys[labeled], self.labeled_weight_)
         return self
 
     def base_classifier(self):

@@ -20,7 +20,7 @@ import sklearn
 from sklearn.model_selection import StratifiedKFold
 from threadpoolctl import threadpool_limits
 
-from da_bench.classic.base import ClassicEstimator, fit_weighted
+from da_bench.classic.base import UNLABELED, ClassicEstimator, fit_weighted
 from da_bench.classic.data import FeaturePair, load_pair
 from da_bench.classic.spec import build_estimator
 from da_bench.config import RunConfig, run_id, to_dict
@@ -48,8 +48,9 @@ def per_class(y: np.ndarray, pred: np.ndarray, num_classes: int) -> list[float |
 
 
 def source_cv_accuracy(estimator: ClassicEstimator, xs: np.ndarray, ys: np.ndarray, seed: int) -> float | None:
-    """Cross-validated accuracy of the base classifier on the adapted (and weighted) source."""
-    z, w = estimator.transform(xs, "source"), estimator.sample_weight_
+    """Cross-validated accuracy of the base classifier on the adapted (and weighted) labeled source."""
+    xs, ys = xs[ys != UNLABELED], ys[ys != UNLABELED]
+    z, w = estimator.transform(xs, "source"), estimator.labeled_weight_
     folds = min(CV_FOLDS, int(np.bincount(ys).min()))
     if folds < 2:
         return None
@@ -69,7 +70,12 @@ def _scores(cfg: RunConfig, data: FeaturePair, estimator: ClassicEstimator) -> d
         "target_test_acc": float((pred == data.y_eval).mean()),
         "target_test_per_class": per_class(data.y_eval, pred, data.num_classes),
         "source_val_acc": source_cv_accuracy(estimator, data.xs, data.ys, cfg.seed),
-        "samples": {"source": len(data.xs), "target_fit": len(data.xt), "target_scored": len(data.y_eval)},
+        "samples": {
+            "source": len(data.xs),
+            "source_labeled": int((data.ys != UNLABELED).sum()),
+            "target_fit": len(data.xt),
+            "target_scored": len(data.y_eval),
+        },
     }
     return {"history": [point], "final": point}
 

@@ -57,7 +57,7 @@ for _name, _estimator in (
 ):
     register_classic(_name, _estimator)
 
-CLASSIC_KEYS = ("classifier", "classifier_args", "method_args", "preprocess")
+CLASSIC_KEYS = ("classifier", "classifier_args", "method_args", "preprocess", "source_per_class")
 USED_KEYS = {"method", "source", "target", "mode", "seed", "k_shot", "backbone", "backbone_args", "pretrained", "image_size", *CLASSIC_KEYS}
 SUPPLIED = {"classifier", "seed"}  # estimator arguments da_bench fills from the config keys of the same name
 DEFAULTS = to_dict(RunConfig())

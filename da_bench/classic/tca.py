@@ -118,6 +118,8 @@ class JDA(TCA):
 
     ``mu`` is BDA's balance factor (Wang et al. 2017): ``(1 - mu) C M0 + mu sum_c Mc``; 0.5 is JDA's ``C M0 + sum_c Mc``."""
 
+    adapts_with_source_labels = True  # the class-conditional terms
+
     def __init__(
         self,
         dim: int = 30,

@@ -32,6 +32,7 @@ class TrAdaBoost(ClassicEstimator):
     """TrAdaBoost with at most ``rounds`` boosting rounds over source plus labeled target samples (k_shot)."""
 
     uses_target_labels = True
+    adapts_with_source_labels = True  # the boosting rounds
     reweights_source = True  # each round fits the base classifier with weights p: 1-NN is refused before any work
     default_classifier = "logreg"
 
