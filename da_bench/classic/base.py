@@ -78,7 +78,7 @@ class ClassicEstimator(ClassifierMixin, BaseEstimator):
         self.classes_ = np.unique(ys[labeled])
         self.sample_weight_: np.ndarray | None = None
         self._adapt(Xs, ys, Xt, yt)
-        self.labeled_weight_ = None if self.sample_weight_ is None else self.sample_weight_[labeled]  # the classifier's
+        self.labeled_weight_ = None if self.sample_weight_ is None else self.sample_weight_[labeled]  # the labeled rows, as the classifier takes them
         self.classifier_ = fit_weighted(self.base_classifier(), self.transform(Xs[labeled], "source"), ys[labeled], self.labeled_weight_)
         return self
 
