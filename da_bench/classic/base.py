@@ -73,7 +73,8 @@ class ClassicEstimator(ClassifierMixin, BaseEstimator):
         if not labeled.any():
             raise ValueError("ys labels no source row; a classic method needs labeled source samples.")
         if self.adapts_with_source_labels:
-            Xs, ys, labeled = Xs[labeled], ys[labeled], labeled[labeled]
+            Xs, ys = Xs[labeled], ys[labeled]
+            labeled = np.ones(len(ys), dtype=bool)
         self.check_memory(len(Xs), len(Xt), Xs.shape[1])
         self.classes_ = np.unique(ys[labeled])
         self.sample_weight_: np.ndarray | None = None

@@ -58,18 +58,20 @@ def _features(cfg: RunConfig, splits: list[Split]) -> list[np.ndarray]:
     return backbone_features(cfg, splits)
 
 
-def source_draw(y: np.ndarray, per_class: int, seed: int, source: str) -> np.ndarray:
-    """Sorted row indices of ``per_class`` samples of each class, drawn with ``seed`` (independently of k_shot's draw);
-    refuses a count some class of the source cannot supply."""
-    counts = np.bincount(y)
+def draw_per_class(y: np.ndarray, k: int, rng: np.random.Generator, num_classes: int) -> np.ndarray:
+    """Row indices of ``k`` samples of each class of ``y``, drawn with ``rng`` class by class."""
+    return np.concatenate([rng.permutation(np.flatnonzero(y == c))[:k] for c in range(num_classes)])
+
+
+def check_source_per_class(y: np.ndarray, per_class: int, num_classes: int, source: str) -> None:
+    """Refuse a ``source_per_class`` that some class of the source cannot supply."""
+    counts = np.bincount(y, minlength=num_classes)
     if per_class > counts.min():
         c = int(counts.argmin())
         raise DataError(
             f"source_per_class={per_class} needs {per_class} samples of each class in source '{source}', but class {c} has "
             f"{counts[c]}; the largest valid source_per_class is {counts.min()}."
         )
-    rng = np.random.default_rng([seed, 1])
-    return np.sort(np.concatenate([rng.permutation(np.flatnonzero(y == c))[:per_class] for c in range(len(counts))]))
 
 
 def load_pair(cfg: RunConfig) -> FeaturePair:
@@ -84,13 +86,18 @@ def load_pair(cfg: RunConfig) -> FeaturePair:
     parts = [_pool(d, "train") for d in source_data]
     parts = [p.subset(np.flatnonzero(~np.isin(p.origin, eval_split.origin))) if drop else p for p, drop in zip(parts, drops)]
     source = concat_splits(parts)
+    ys = source.y.numpy()
+    if cfg.source_per_class:  # labels drawn with their own stream, independent of k_shot's
+        check_source_per_class(ys, cfg.source_per_class, target.num_classes, str(cfg.source))
+        drawn = draw_per_class(ys, cfg.source_per_class, np.random.default_rng([cfg.seed, 1]), target.num_classes)
+        ys = np.full(len(ys), UNLABELED)
+        ys[drawn] = source.y.numpy()[drawn]
     yt = np.full(len(fit_split), UNLABELED)
     scored = np.ones(len(eval_split), dtype=bool)
     if cfg.k_shot:
         check_k_shot(fit_split.y, cfg.k_shot, target)
-        rng = np.random.default_rng(cfg.seed)
         y = fit_split.y.numpy()
-        shots = np.concatenate([rng.permutation(np.flatnonzero(y == c))[: cfg.k_shot] for c in range(target.num_classes)])
+        shots = draw_per_class(y, cfg.k_shot, np.random.default_rng(cfg.seed), target.num_classes)
         yt[shots] = y[shots]
         if protocol == "transductive":
             scored[shots] = False  # a labeled sample is not scored
@@ -99,9 +106,6 @@ def load_pair(cfg: RunConfig) -> FeaturePair:
     for name, x in ((str(cfg.source), xs), (cfg.target, xt), (cfg.target, x_eval)):
         refuse_non_finite(f"domain '{name}' features", x, fix="clean its file or use another backbone")
     src_prep, tgt_prep = Preprocessor(cfg.preprocess).fit(xs), Preprocessor(cfg.preprocess).fit(xt)
-    ys = source.y.numpy()
-    if cfg.source_per_class:
-        ys = np.where(np.isin(np.arange(len(ys)), source_draw(ys, cfg.source_per_class, cfg.seed, str(cfg.source))), ys, UNLABELED)
     return FeaturePair(
         src_prep.transform(xs),
         ys,

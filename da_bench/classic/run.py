@@ -49,7 +49,8 @@ def per_class(y: np.ndarray, pred: np.ndarray, num_classes: int) -> list[float |
 
 def source_cv_accuracy(estimator: ClassicEstimator, xs: np.ndarray, ys: np.ndarray, seed: int) -> float | None:
     """Cross-validated accuracy of the base classifier on the adapted (and weighted) labeled source."""
-    xs, ys = xs[ys != UNLABELED], ys[ys != UNLABELED]
+    labeled = ys != UNLABELED
+    xs, ys = xs[labeled], ys[labeled]
     z, w = estimator.transform(xs, "source"), estimator.labeled_weight_
     folds = min(CV_FOLDS, int(np.bincount(ys).min()))
     if folds < 2:
