@@ -92,6 +92,11 @@ def _must(ok: bool, key: str, what: str, value: Any) -> None:
         raise ConfigError(f"Sweep key '{key}' must be {what}, got {value!r}.")
 
 
+def _must_be_in_methods(method: str, methods: list[str], key: str) -> None:
+    if method not in methods:
+        raise ConfigError(f"Sweep key '{key}' names method '{method}', which is not in 'methods' ({', '.join(methods)}); fix the name or add the method.")
+
+
 def check_shape(data: dict[str, Any]) -> None:
     """Each sweep key holds the kind of value it needs (a list, a mapping ...), named in one sentence."""
     for key in data:
@@ -115,10 +120,8 @@ def check_shape(data: dict[str, Any]) -> None:
     methods = data.get("methods") or []
     for method, over in (data.get("method_overrides") or {}).items():
         _must(isinstance(over, dict), f"method_overrides.{method}", "a mapping of config keys", over)
-        if methods and method not in methods:
-            raise ConfigError(
-                f"Sweep key 'method_overrides' names method '{method}', which is not in 'methods' ({', '.join(methods)}); fix the name or add the method."
-            )
+        if methods:
+            _must_be_in_methods(method, methods, "method_overrides")
 
 
 @dataclass
@@ -146,8 +149,7 @@ def cell_overrides(data: dict[str, Any], methods: list[str], pairs: list[tuple[A
         names = entry.get("methods")
         cell_pairs = None if entry.get("pairs") is None else [parse_pair(p) for p in entry["pairs"]]
         for method in names or []:
-            if method not in methods:
-                raise ConfigError(f"Sweep key '{key}' names method '{method}', which is not in 'methods' ({', '.join(methods)}); fix the name.")
+            _must_be_in_methods(method, methods, key)
         for pair in cell_pairs or []:
             if pair not in pairs:
                 raise ConfigError(f"Sweep key '{key}' names pair {pair[0]}->{pair[1]}, which is not in 'pairs'; fix the pair or add it.")
@@ -209,7 +211,8 @@ def read_sweep_file(path: str | Path, seen: tuple[Path, ...] = ()) -> dict[str, 
 def _kept_cells(entries: Any, methods: list[str] | None, pairs: list[Any] | None) -> Any:
     """A parent's ``cell_overrides`` narrowed to the methods and pairs a child sweep keeps (entries left with none go)."""
     if not isinstance(entries, list):
-        return entries  # check_shape names the problem
+        return entries  # cell_overrides() names the problem
+    child = None if not pairs else [parse_pair(p) for p in pairs]
     kept = []
     for entry in entries:
         if not isinstance(entry, dict):
@@ -218,8 +221,7 @@ def _kept_cells(entries: Any, methods: list[str] | None, pairs: list[Any] | None
         entry = dict(entry)
         if methods and isinstance(entry.get("methods"), list):
             entry["methods"] = [m for m in entry["methods"] if m in methods]
-        if pairs and isinstance(entry.get("pairs"), list):
-            child = [parse_pair(p) for p in pairs]
+        if child and isinstance(entry.get("pairs"), list):
             entry["pairs"] = [p for p in entry["pairs"] if parse_pair(p) in child]
         if entry.get("methods") != [] and entry.get("pairs") != []:
             kept.append(entry)
